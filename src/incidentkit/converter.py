@@ -335,7 +335,7 @@ def _tuple_hook_factory(
         for index, element in enumerate(value):
             try:
                 out.append(element_hook(element, element_type))
-            except Exception as exc:
+            except Exception as exc:  # noqa: PERF203 - free unless raised (3.11+)
                 errors.append(
                     _with_note(exc, IterableValidationNote("", index, element_type))
                 )

@@ -204,13 +204,20 @@ def load(
         raise ValidationError(exc.errors, source=name) from None
 
 
-def _json_bytes(data: Any, indent: int | None) -> bytes:
-    if orjson is not None and indent in (None, 2):
+def _json_text(data: Any, indent: int | None, *, ascii_only: bool = False) -> str:
+    if orjson is not None and indent in (None, 2) and not ascii_only:
         try:
-            return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
-        except TypeError:  # integers beyond 64 bits: the stdlib writes them
-            pass
-    return json.dumps(data, indent=indent, ensure_ascii=False).encode()
+            text: str = orjson.dumps(
+                data, option=orjson.OPT_INDENT_2 if indent else 0
+            ).decode()
+        except TypeError:
+            pass  # integers beyond 64 bits or lone surrogates: the stdlib copes
+        else:
+            return text
+    separators = None if indent else (",", ":")
+    return json.dumps(
+        data, indent=indent, ensure_ascii=ascii_only, separators=separators
+    )
 
 
 def dumps(record: IncidentRecord, *, indent: int | None = None) -> str:
@@ -222,7 +229,7 @@ def dumps(record: IncidentRecord, *, indent: int | None = None) -> str:
         >>> ik.loads(ik.dumps(rec)) == rec
         True
     """
-    return _json_bytes(to_dict(record), indent).decode()
+    return _json_text(to_dict(record), indent)
 
 
 def dump(
@@ -231,12 +238,19 @@ def dump(
     *,
     indent: int | None = 2,
 ) -> None:
-    """Write a record as JSON to a path or an open text file."""
-    text = dumps(record, indent=indent) + "\n"
-    if isinstance(target, (str, os.PathLike)):
-        Path(target).write_text(text, encoding="utf-8")
-    else:
+    """Write a record as UTF-8 JSON to a path or an open text file."""
+    data = to_dict(record)
+    text = _json_text(data, indent) + "\n"
+    if not isinstance(target, (str, os.PathLike)):
         target.write(text)
+        return
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (which JSON's \ud800 escapes can produce) has no
+        # UTF-8 form; escaped ASCII keeps it.
+        encoded = (_json_text(data, indent, ascii_only=True) + "\n").encode()
+    Path(target).write_bytes(encoded)
 
 
 def example_path() -> Path:

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import incidentkit as ik
+from conftest import EXAMPLE_PATH, SHARED
+from incidentkit.io import iter_sources, parse_json
+
+
+def test_example_is_the_canonical_document_unchanged():
+    canonical_file = SHARED / "examples" / "payment-gateway-sev1.json"
+    if not canonical_file.exists():
+        pytest.skip(f"the shared example is not at {canonical_file}")
+    assert canonical_file.read_bytes() == ik.example_path().read_bytes()
+
+
+def test_load_from_path_and_file_objects():
+    by_path = ik.load(EXAMPLE_PATH)
+    with EXAMPLE_PATH.open("rb") as binary:
+        by_binary = ik.load(binary)
+    with EXAMPLE_PATH.open(encoding="utf-8") as text:
+        by_text = ik.load(text)
+    assert by_path == by_binary == by_text == ik.example()
+
+
+def test_load_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"incident": 1}')
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load(bad)
+    assert caught.value.errors == [
+        f"{bad}: incident: expected a JSON object, got 1 (int)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"", "empty document"),
+        (b"   \n", "empty document"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b'{"incident": ', "not valid JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b"null", "expected a JSON object"),
+        (b"[" * 100_000, "nested too deeply"),
+        (b'{"a": ' + b"1" * 5000 + b"}", "not readable JSON"),
+    ],
+)
+def test_bytes_that_are_no_record(raw, words):
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.loads(raw)
+    assert caught.value.errors[0].startswith("$: ")
+    assert words in caught.value.errors[0]
+
+
+def test_nan_and_infinity_in_json_text_are_located(example_doc):
+    text = json.dumps(example_doc).replace('"value": 95', '"value": NaN', 1)
+    text = text.replace('"alert_count": 12', '"alert_count": Infinity')
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.loads(text.encode())
+    paths = sorted(error.split(": ")[0] for error in caught.value.errors)
+    assert paths == ["events[0].metadata.value", "signals.alert_count"]
+
+
+def test_a_byte_order_mark_is_skipped():
+    raw = EXAMPLE_PATH.read_bytes()
+    assert ik.loads(b"\xef\xbb\xbf" + raw) == ik.example()
+    assert ik.loads("\ufeff" + raw.decode()) == ik.example()
+
+
+def test_duplicate_keys_keep_the_last_value_like_every_json_parser():
+    raw = EXAMPLE_PATH.read_text().replace(
+        '"title": "Payment Service Degradation"',
+        '"title": "first", "title": "Payment Service Degradation"',
+    )
+    assert ik.loads(raw).incident.title == "Payment Service Degradation"
+
+
+def test_parse_json_rejects_non_text():
+    with pytest.raises(ik.ValidationError, match="data: expected JSON text"):
+        parse_json(42)  # type: ignore[arg-type]
+
+
+def test_dump_and_dumps(tmp_path):
+    rec = ik.example()
+    target = tmp_path / "out.json"
+    ik.dump(rec, target)
+    assert ik.load(target) == rec
+    buffer = io.StringIO()
+    ik.dump(rec, buffer, indent=None)
+    assert ik.loads(buffer.getvalue()) == rec
+    assert "\n  " in ik.dumps(rec, indent=2)
+    assert ik.loads(ik.dumps(rec, indent=4)) == rec
+
+
+def test_dump_keeps_lone_surrogates(tmp_path, example_doc):
+    example_doc["incident"]["title"] = "bad \ud800 text"
+    rec = ik.from_dict(example_doc)
+    target = tmp_path / "out.json"
+    ik.dump(rec, target)
+    assert ik.load(target) == rec
+
+
+def test_big_integers_in_metadata_survive(example_doc):
+    example_doc["events"][0]["metadata"]["huge"] = 2**80
+    rec = ik.from_dict(example_doc)
+    assert ik.loads(ik.dumps(rec)).events[0].metadata["huge"] == 2**80
+
+
+def test_to_dict_rejects_other_objects():
+    with pytest.raises(ik.ValidationError, match="expected an IncidentRecord"):
+        ik.to_dict({"incident": {}})  # type: ignore[arg-type]
+
+
+def test_unknown_format_is_named():
+    with pytest.raises(ik.ValidationError, match="format: unknown format 'csv'"):
+        ik.loads(EXAMPLE_PATH.read_bytes(), format="csv")
+
+
+# --- many records -------------------------------------------------------------------
+
+
+def _write_corpus(folder: Path, example_doc: dict) -> list[str]:
+    ids = []
+    for number in range(5):
+        doc = json.loads(json.dumps(example_doc))
+        doc["incident"]["id"] = f"INC-{number}"
+        ids.append(doc["incident"]["id"])
+        (folder / f"{number}.json").write_text(json.dumps(doc))
+    return ids
+
+
+def test_load_many_from_a_folder(tmp_path, example_doc):
+    ids = _write_corpus(tmp_path, example_doc)
+    (tmp_path / "notes.txt").write_text("not a record")
+    result = ik.load_many(tmp_path)
+    assert [rec.incident.id for rec in result.records] == ids
+    assert result.sources == [str(tmp_path / f"{n}.json") for n in range(5)]
+    assert result.errors == []
+
+
+def test_collect_keeps_every_good_record_and_names_each_bad_file(tmp_path, example_doc):
+    ids = _write_corpus(tmp_path, example_doc)
+    (tmp_path / "1.json").write_bytes(b"\x00garbage")
+    (tmp_path / "3.json").write_text('{"incident": {"id": "x"}}')
+    result = ik.load_many(tmp_path, errors="collect")
+    assert [rec.incident.id for rec in result.records] == [ids[0], ids[2], ids[4]]
+    assert [exc.source for exc in result.errors] == [
+        str(tmp_path / "1.json"),
+        str(tmp_path / "3.json"),
+    ]
+    assert result.errors[1].errors[0] == (
+        f"{tmp_path / '3.json'}: incident.title: required field is missing"
+    )
+
+
+def test_raise_stops_at_the_first_bad_file(tmp_path, example_doc):
+    _write_corpus(tmp_path, example_doc)
+    (tmp_path / "2.json").write_text("[]")
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_many(tmp_path)
+    assert caught.value.source == str(tmp_path / "2.json")
+
+
+def test_jsonl_errors_name_the_line(tmp_path, example_doc):
+    lines = [json.dumps(example_doc), "", "{broken", json.dumps(example_doc)]
+    path = tmp_path / "all.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = ik.load_many(path, errors="collect")
+    assert len(result.records) == 2
+    assert result.sources == [f"{path}:1", f"{path}:4"]
+    assert [exc.source for exc in result.errors] == [f"{path}:3"]
+
+
+def test_iterable_of_paths_and_unreadable_files(tmp_path, example_doc):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(example_doc))
+    missing = tmp_path / "missing.json"
+    result = ik.load_many([good, missing], errors="collect")
+    assert len(result.records) == 1
+    assert result.errors[0].errors[0].startswith(f"{missing}: $: cannot read")
+
+
+def test_iter_sources_streams_jsonl_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n{"b": 2}\n')
+    assert list(iter_sources(path)) == [
+        (f"{path}:1", b'{"a": 1}\n'),
+        (f"{path}:3", b'{"b": 2}\n'),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"errors": "ignore"}, "errors: expected 'raise' or 'collect'"),
+        ({"format": "xml"}, "format: unknown format"),
+    ],
+)
+def test_load_many_arguments_are_checked(tmp_path, kwargs, words):
+    with pytest.raises(ik.ValidationError, match=words):
+        ik.load_many(tmp_path, **kwargs)
+
+
+def test_missing_source_is_named(tmp_path):
+    with pytest.raises(ik.ValidationError, match="source: no such file or folder"):
+        ik.load_many(tmp_path / "nowhere")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from incidentkit.severity import SeverityLabels, severity_level
+
+
+@pytest.mark.parametrize(
+    ("label", "level"),
+    [
+        ("SEV1", 1),
+        ("SEV-1", 1),
+        ("sev 1", 1),
+        ("Sev_2", 2),
+        ("P1", 1),
+        ("p-3", 3),
+        ("SEV0", 0),
+        ("sev 0", 0),
+        ("Severity 2", 2),
+        ("critical", 1),
+        ("Major", 2),
+        ("minor", 3),
+        (" SEV4 ", 4),
+    ],
+)
+def test_known_labels(label, level):
+    assert severity_level(label) == level
+
+
+@pytest.mark.parametrize("label", ["whatever", "", "SEV", "SEV42", "S1", None, 1])
+def test_unknown_labels_give_none(label):
+    assert severity_level(label) is None
+
+
+def test_team_words_and_numbering_can_be_replaced():
+    labels = SeverityLabels(names={"Blocker": 0, "annoying": 4}, numbered=False)
+    assert severity_level("blocker", labels) == 0
+    assert severity_level("ANNOYING", labels) == 4
+    assert severity_level("SEV1", labels) is None
