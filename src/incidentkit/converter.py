@@ -157,6 +157,20 @@ def format_timestamp(moment: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _structure_timestamp(value: object, _: object) -> datetime:
+    return parse_timestamp(value)
+
+
+def _structure_timestamp_assume_utc(value: object, _: object) -> datetime:
+    return parse_timestamp(value, assume_utc=True)
+
+
+_TIMESTAMP_HOOKS: Final = {
+    False: _structure_timestamp,
+    True: _structure_timestamp_assume_utc,
+}
+
+
 def _structure_str(value: object, _: object) -> str:
     if isinstance(value, str):
         return value
@@ -346,6 +360,25 @@ def _tuple_hook_factory(
     return structure_tuple
 
 
+def _is_optional(type_: Any) -> bool:
+    args = typing.get_args(type_)
+    return len(args) == 2 and type(None) in args
+
+
+def _optional_hook_factory(
+    type_: Any, converter: cattrs.Converter
+) -> Callable[[object, object], Any]:
+    # cattrs' own Optional hook dispatches on every call; records have
+    # hundreds of optional fields, so the inner hook is looked up once here.
+    inner_type = next(arg for arg in typing.get_args(type_) if arg is not type(None))
+    inner_hook = converter.get_structure_hook(inner_type)
+
+    def structure_optional(value: object, _: object) -> Any:
+        return None if value is None else inner_hook(value, inner_type)
+
+    return structure_optional
+
+
 def _is_optional_date_or_timestamp(type_: Any) -> bool:
     return set(typing.get_args(type_)) == {datetime, date, type(None)}
 
@@ -483,9 +516,7 @@ def make_converter(
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(EventType, _structure_event_type)
-    converter.register_structure_hook(
-        datetime, lambda value, _: parse_timestamp(value, assume_utc=assume_utc)
-    )
+    converter.register_structure_hook(datetime, _TIMESTAMP_HOOKS[assume_utc])
     converter.register_structure_hook(date, lambda value, _: parse_date(value))
     converter.register_structure_hook_func(
         _is_optional_date_or_timestamp,
@@ -502,6 +533,7 @@ def make_converter(
     converter.register_structure_hook_factory(
         _is_homogeneous_tuple, _tuple_hook_factory
     )
+    converter.register_structure_hook_factory(_is_optional, _optional_hook_factory)
     converter.register_structure_hook_factory(
         attrs.has, functools.partial(_class_hook_factory, strict=strict)
     )
