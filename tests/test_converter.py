@@ -375,3 +375,12 @@ def test_offsets_are_normalised_to_utc(example_doc):
     rec = ik.from_dict(example_doc)
     assert ik.to_dict(rec)["incident"]["declared_at"] == "2024-01-15T14:23:00Z"
     assert rec.incident.declared_at - rec.events[0].timestamp == timedelta(minutes=8)
+
+
+def test_integers_too_long_to_write_back_are_rejected(example_doc):
+    example_doc["events"][0]["metadata"]["huge"] = 10**400
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.from_dict(example_doc)
+    assert caught.value.errors == [
+        "events[0].metadata.huge: integer with over 308 digits"
+    ]

@@ -51,6 +51,10 @@ MAX_JSON_DEPTH: Final = 500
 
 _UTC: Final = timezone.utc
 _SHOWN_CHARS: Final = 60
+# Python refuses to print integers of over 4,300 digits; nothing in an
+# incident needs more than a float's range, so the bound stays far below.
+_MAX_INT_DIGITS: Final = 308
+_MAX_JSON_INT: Final = 10**_MAX_INT_DIGITS
 _MAPPING_ORIGINS: Final[tuple[object, ...]] = (Mapping, dict)
 
 
@@ -234,8 +238,13 @@ def _copy_json(value: object) -> tuple[object, list[_Problem]]:
     stack: list[tuple[object, Any, Any, tuple[str | int, ...]]] = [(value, root, 0, ())]
     while stack:
         item, into, key, path = stack.pop()
-        if item is None or isinstance(item, (str, bool, int)):
+        if item is None or isinstance(item, (str, bool)):
             into[key] = item
+        elif isinstance(item, int):
+            if -_MAX_JSON_INT < item < _MAX_JSON_INT:
+                into[key] = item
+            else:
+                problems.append((path, f"integer with over {_MAX_INT_DIGITS} digits"))
         elif isinstance(item, float):
             if math.isfinite(item):
                 into[key] = item

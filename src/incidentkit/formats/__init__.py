@@ -1,0 +1,78 @@
+"""Importers: other incident tools' JSON as incident records.
+
+Each importer is a pure function from one source document (as ``json.loads``
+returns it) to an :class:`~incidentkit.schema.IncidentRecord`. What the
+source lacks stays ``None`` or empty; nothing is invented. A document of the
+wrong shape raises :class:`~incidentkit.errors.ValidationError` listing every
+problem, each starting with the format's name and the path in the source
+document, e.g. ``statuspage: incident.incident_updates[2].display_at:
+timestamp '2024-01-15 14:20' has no UTC offset (...)``.
+
+Users reach them through ``format=`` on :func:`incidentkit.load` and its
+siblings; :func:`import_document` is that dispatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final
+
+from incidentkit.converter import structure_record
+from incidentkit.errors import ValidationError
+from incidentkit.formats.incidentio import from_incidentio
+from incidentkit.formats.pagerduty import from_pagerduty
+from incidentkit.formats.statuspage import from_statuspage
+from incidentkit.schema import IncidentRecord
+
+__all__ = [
+    "IMPORTERS",
+    "from_incidentio",
+    "from_pagerduty",
+    "from_statuspage",
+    "import_document",
+]
+
+Importer = Callable[..., IncidentRecord]
+
+#: Format name → importer, for the formats of other tools.
+IMPORTERS: Final[Mapping[str, Importer]] = MappingProxyType(
+    {
+        "statuspage": from_statuspage,
+        "pagerduty": from_pagerduty,
+        "incidentio": from_incidentio,
+    }
+)
+
+
+def import_document(
+    data: object, format: str, *, assume_utc: bool = False
+) -> IncidentRecord:
+    """Build a record from one document of ``format``.
+
+    Args:
+        data: The parsed JSON document, whatever its shape.
+        format: ``"statuspage"``, ``"pagerduty"`` or ``"incidentio"``;
+            ``"incidentkit"`` reads the library's own format.
+        assume_utc: Read timestamps without an offset as UTC.
+
+    Raises:
+        ValidationError: For an unknown format, or naming every problem of
+            the document with its format and path.
+
+    Example:
+        >>> import_document([], "pagerduty")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          pagerduty: $: expected a JSON object, got [] (list)
+    """
+    # Callers from untyped code pass anything; an unhashable value must not
+    # raise TypeError from the lookup.
+    importer = IMPORTERS.get(format) if isinstance(format, str) else None  # type: ignore[redundant-expr]
+    if importer is not None:
+        return importer(data, assume_utc=assume_utc)
+    if format == "incidentkit":
+        return structure_record(data, assume_utc=assume_utc)
+    known = ", ".join(("incidentkit", *IMPORTERS))
+    raise ValidationError([f"format: unknown format {format!r} (one of {known})"])

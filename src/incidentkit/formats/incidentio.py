@@ -1,0 +1,369 @@
+"""incident.io incidents and their follow-ups as incident records.
+
+Reads ``{"incident": {...}, "follow_ups": [...]}``: the incident object of
+the API v2 (``GET /v2/incidents/{id}``) with the follow-ups of
+``GET /v2/follow_ups?incident_id=...``. The mapping, field by field:
+
+============================================ ===================================
+incident.io                                  record
+============================================ ===================================
+``id``, ``name``                             ``incident.id``, ``.title``
+``severity.name`` critical/major/minor       ``incident.severity``
+                                             ``SEV1``/``SEV2``/``SEV3`` (any
+                                             other name kept as written; ``""``
+                                             without a severity)
+``incident_status.category``                 ``incident.status`` (as written:
+                                             ``triage``, ``live``,
+                                             ``learning``, ``closed``...)
+*Reported at* (else ``created_at``)          ``incident.declared_at``
+*Impact started at*                          a ``trigger`` event
+*Identified at*                              an ``investigation`` event with
+                                             ``metadata.status`` ``identified``
+*Fixed at*                                   a ``mitigation`` event
+*Resolved at*                                ``incident.resolved_at``
+the ``lead`` role's assignee                 ``incident.commander``
+``incident_role_assignments[]``              ``participants`` (role name)
+``follow_ups[]``                             ``action_items``: ``title``,
+                                             ``assignee`` → ``owner``,
+                                             ``priority.name``, ``status``
+                                             outstanding → ``open``,
+                                             completed → ``done`` (others
+                                             kept as written)
+``reference``, ``permalink``, ``mode``,      ``incident.extra["incidentio"]``
+``visibility``, ``summary``, status name,
+severity rank, incident type,
+``duration_metrics[]``, other timestamps
+============================================ ===================================
+
+Names in italics are those of ``incident_timestamp_values[]``, matched
+ignoring case and a trailing "at", because accounts name them differently
+("Impact started", "Impact started at"). The severity's rank is kept aside
+but not used: ranks are numbered per account and mean nothing outside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+from incidentkit.converter import format_timestamp
+from incidentkit.formats._reader import JSONObject, Reader, child
+from incidentkit.schema import (
+    ActionItem,
+    Event,
+    EventType,
+    Incident,
+    IncidentRecord,
+    Participant,
+)
+
+__all__ = [
+    "FOLLOW_UP_STATUS",
+    "NO_SEVERITY",
+    "SEVERITY_NAMES",
+    "from_incidentio",
+    "timestamp_key",
+]
+
+#: incident.io severity name (case-insensitive) → severity label.
+SEVERITY_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {"critical": "SEV1", "major": "SEV2", "minor": "SEV3"}
+)
+
+#: Follow-up status → action item status; other statuses are kept.
+FOLLOW_UP_STATUS: Final[Mapping[str, str]] = MappingProxyType(
+    {"outstanding": "open", "completed": "done"}
+)
+
+#: The severity label of an incident without a severity.
+NO_SEVERITY: Final = ""
+
+_REPORTED: Final = "reported"
+_RESOLVED: Final = "resolved"
+# Timestamp key → (event type, metadata) of the event it becomes.
+_TIMESTAMP_EVENTS: Final[Mapping[str, tuple[EventType, Mapping[str, str]]]] = (
+    MappingProxyType(
+        {
+            "impact started": (EventType.TRIGGER, {}),
+            "identified": (EventType.INVESTIGATION, {"status": "identified"}),
+            "fixed": (EventType.MITIGATION, {}),
+        }
+    )
+)
+_TRAILING_AT: Final = re.compile(r"\s+at$")
+
+
+def timestamp_key(name: str) -> str:
+    """The key an incident.io timestamp name is matched by.
+
+    Example:
+        >>> timestamp_key("Impact started at"), timestamp_key(" Impact  Started ")
+        ('impact started', 'impact started')
+    """
+    words = " ".join(name.split()).casefold()
+    return _TRAILING_AT.sub("", words)
+
+
+def _timestamps(
+    reader: Reader, incident: JSONObject, path: str
+) -> dict[str, tuple[str, datetime]]:
+    """Timestamp key → (name as written, value); the first of a key wins."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for value_path, entry in reader.objects(
+        incident, "incident_timestamp_values", path
+    ):
+        timestamp = reader.obj(entry, "incident_timestamp", value_path, required=True)
+        name = (
+            None
+            if timestamp is None
+            else reader.text(
+                timestamp,
+                "name",
+                child(value_path, "incident_timestamp"),
+                required=True,
+            )
+        )
+        # A timestamp that has not happened yet comes without a value.
+        holder = reader.obj(entry, "value", value_path)
+        value = (
+            None
+            if holder is None
+            else reader.time(holder, "value", child(value_path, "value"))
+        )
+        if name is not None and value is not None:
+            found.setdefault(timestamp_key(name), (name, value))
+    return found
+
+
+def _duration_metrics(
+    reader: Reader, incident: JSONObject, path: str
+) -> dict[str, int | float]:
+    metrics: dict[str, int | float] = {}
+    for metric_path, entry in reader.objects(incident, "duration_metrics", path):
+        name = reader.name_of(entry, "duration_metric", metric_path, "name")
+        seconds = reader.number(entry, "value_seconds", metric_path)
+        if name is not None and seconds is not None:
+            metrics.setdefault(name, seconds)
+    return metrics
+
+
+def _roles(
+    reader: Reader, incident: JSONObject, path: str
+) -> tuple[str | None, list[Participant]]:
+    """The lead's name and everyone holding a role."""
+    lead = None
+    participants = []
+    for assignment_path, assignment in reader.objects(
+        incident, "incident_role_assignments", path
+    ):
+        role = reader.obj(assignment, "role", assignment_path, required=True)
+        role_path = child(assignment_path, "role")
+        role_type = None if role is None else reader.text(role, "role_type", role_path)
+        role_name = None if role is None else reader.text(role, "name", role_path)
+        who = reader.name_of(assignment, "assignee", assignment_path, "name", "email")
+        if who is None:
+            continue  # a role nobody holds
+        participants.append(Participant(name=who, role=role_name))
+        if lead is None and role_type == "lead":
+            lead = who
+    return lead, participants
+
+
+def _follow_up(
+    reader: Reader, follow_up: JSONObject, path: str, incident_id: str | None
+) -> ActionItem | None:
+    title = reader.text(follow_up, "title", path, required=True)
+    status = reader.text(follow_up, "status", path)
+    owner = reader.name_of(follow_up, "assignee", path, "name", "email")
+    priority = reader.name_of(follow_up, "priority", path, "name")
+    of_incident = reader.text(follow_up, "incident_id", path)
+    if (
+        of_incident is not None
+        and incident_id is not None
+        and of_incident != incident_id
+    ):
+        reader.problem(
+            child(path, "incident_id"),
+            f"follow-up of another incident ({of_incident!r}, not {incident_id!r})",
+        )
+    issue = reader.obj(follow_up, "external_issue_reference", path)
+    source = {
+        key: value
+        for key, value in (
+            ("id", reader.text(follow_up, "id", path)),
+            ("completed_at", _timestamp_text(reader, follow_up, "completed_at", path)),
+            (
+                "issue_url",
+                None
+                if issue is None
+                else reader.text(
+                    issue, "issue_permalink", child(path, "external_issue_reference")
+                ),
+            ),
+        )
+        if value is not None
+    }
+    if title is None:
+        return None
+    return ActionItem(
+        title=title,
+        owner=owner,
+        priority=priority,
+        status=None if status is None else FOLLOW_UP_STATUS.get(status, status),
+        extra={"incidentio": source} if source else {},
+    )
+
+
+def _follow_ups(
+    reader: Reader, root: JSONObject, incident_id: str | None
+) -> list[ActionItem]:
+    read = [
+        _follow_up(reader, follow_up, follow_up_path, incident_id)
+        for follow_up_path, follow_up in reader.objects(root, "follow_ups", "")
+    ]
+    return [action_item for action_item in read if action_item is not None]
+
+
+def _timestamp_text(
+    reader: Reader, parent: JSONObject, key: str, path: str
+) -> str | None:
+    moment = reader.time(parent, key, path)
+    return None if moment is None else format_timestamp(moment)
+
+
+def from_incidentio(data: object, *, assume_utc: bool = False) -> IncidentRecord:
+    """Build a record from an incident.io incident and its follow-ups.
+
+    Args:
+        data: The parsed JSON: ``{"incident": {...}, "follow_ups": [...]}``;
+            ``follow_ups`` may be left out.
+        assume_utc: Read timestamps without an offset as UTC.
+
+    Raises:
+        ValidationError: Naming every problem, each error starting with
+            ``incidentio:`` and the path in the source document.
+
+    Example:
+        >>> rec = from_incidentio({"incident": {
+        ...     "id": "01HV3M7Q8W2K5ZC1R0D9XN4B6T", "name": "Search is slow",
+        ...     "created_at": "2024-04-12T10:05:00Z",
+        ...     "severity": {"name": "Major", "rank": 2},
+        ...     "incident_status": {"name": "Closed", "category": "closed"},
+        ...     "incident_timestamp_values": [
+        ...         {"incident_timestamp": {"name": "Impact started at"},
+        ...          "value": {"value": "2024-04-12T09:50:00Z"}}]}})
+        >>> rec.incident.severity, rec.incident.status, str(rec.events[0].type)
+        ('SEV2', 'closed', 'trigger')
+    """
+    reader = Reader("incidentio", assume_utc=assume_utc)
+    root = reader.as_object(data, "")
+    reader.raise_if_invalid()
+    assert root is not None
+    incident = reader.obj(root, "incident", "", required=True)
+    if incident is None:
+        _follow_ups(reader, root, None)  # to report their problems too
+        reader.raise_if_invalid()
+    assert incident is not None
+    path = "incident"
+
+    incident_id = reader.text(incident, "id", path, required=True)
+
+    title = reader.text(incident, "name", path, required=True)
+    created_at = reader.time(incident, "created_at", path, required=True)
+    severity = reader.obj(incident, "severity", path)
+    severity_name = (
+        None
+        if severity is None
+        else reader.text(severity, "name", child(path, "severity"))
+    )
+    severity_rank = (
+        None
+        if severity is None
+        else reader.number(severity, "rank", child(path, "severity"))
+    )
+    incident_status = reader.obj(incident, "incident_status", path, required=True)
+    status_path = child(path, "incident_status")
+    status = (
+        None
+        if incident_status is None
+        else reader.text(incident_status, "category", status_path, required=True)
+    )
+    status_name = (
+        None
+        if incident_status is None
+        else reader.text(incident_status, "name", status_path)
+    )
+    timestamps = _timestamps(reader, incident, path)
+    lead, participants = _roles(reader, incident, path)
+    source = {
+        key: value
+        for key, value in (
+            ("reference", reader.text(incident, "reference", path)),
+            ("permalink", reader.text(incident, "permalink", path)),
+            ("mode", reader.text(incident, "mode", path)),
+            ("visibility", reader.text(incident, "visibility", path)),
+            ("summary", reader.text(incident, "summary", path)),
+            (
+                "postmortem_document_url",
+                reader.text(incident, "postmortem_document_url", path),
+            ),
+            ("status_name", status_name),
+            ("severity_rank", severity_rank),
+            ("incident_type", reader.name_of(incident, "incident_type", path, "name")),
+            ("duration_metrics", _duration_metrics(reader, incident, path) or None),
+            (
+                "timestamps",
+                {
+                    name: format_timestamp(value)
+                    for key, (name, value) in timestamps.items()
+                    if key not in _TIMESTAMP_EVENTS
+                    and key not in (_REPORTED, _RESOLVED)
+                }
+                or None,
+            ),
+        )
+        if value is not None
+    }
+    action_items = _follow_ups(reader, root, incident_id)
+    reader.raise_if_invalid()
+    assert incident_id is not None
+    assert title is not None
+    assert status is not None
+    assert created_at is not None
+
+    events = [
+        Event(
+            timestamp=timestamps[key][1],
+            type=event_type,
+            metadata=dict(metadata),
+            extra={"incidentio": {"timestamp": timestamps[key][0]}},
+        )
+        for key, (event_type, metadata) in _TIMESTAMP_EVENTS.items()
+        if key in timestamps
+    ]
+    events.sort(key=lambda event: event.timestamp)
+    reported = timestamps.get(_REPORTED)
+    resolved = timestamps.get(_RESOLVED)
+
+    return IncidentRecord(
+        incident=Incident(
+            id=incident_id,
+            title=title,
+            severity=(
+                NO_SEVERITY
+                if severity_name is None
+                else SEVERITY_NAMES.get(severity_name.strip().casefold(), severity_name)
+            ),
+            status=status,
+            declared_at=created_at if reported is None else reported[1],
+            resolved_at=None if resolved is None else resolved[1],
+            commander=lead,
+            extra={"incidentio": source} if source else {},
+        ),
+        events=tuple(events),
+        action_items=tuple(action_items),
+        participants=tuple(participants),
+    )

@@ -1,0 +1,280 @@
+"""PagerDuty incidents and their log entries as incident records.
+
+Reads ``{"incident": {...}, "log_entries": [...]}``: the incident object of
+the REST API v2 (``GET /incidents/{id}``) with the entries of
+``GET /incidents/{id}/log_entries``, in either order (the API lists them
+newest first by default). The mapping, field by field:
+
+=============================================== ================================
+PagerDuty                                       record
+=============================================== ================================
+``id``, ``title``, ``status``                   ``incident.id``, ``.title``,
+                                                ``.status`` (as written)
+``priority.name`` (else ``.summary``)           ``incident.severity`` as written
+                                                (``P1`` ... ``P5``); ``""``
+                                                without a priority
+``created_at``                                  ``incident.declared_at``
+``resolved_at`` (else, when ``status`` is       ``incident.resolved_at``
+``resolved``, the last ``resolve_log_entry``)
+``service.summary``                             ``incident.service``
+``assignments[].assignee``,                     ``participants`` (roles
+``acknowledgements[].acknowledger``             ``assignee``, ``acknowledger``)
+``trigger_log_entry``                           a ``trigger`` event
+first ``acknowledge_log_entry`` (else the       a ``declaration`` event
+earliest ``acknowledgements[].at``)
+``escalate_log_entry``                          an ``escalation`` event,
+                                                ``metadata.escalated_to``
+``annotate_log_entry`` (the note is             an ``investigation`` event
+``channel.summary``)
+``resolve_log_entry``                           a ``resolution`` event
+``incident_number``, ``html_url``,              ``incident.extra["pagerduty"]``
+``urgency``, ``teams[].summary``
+=============================================== ================================
+
+Other log entries (notifications, assignments, snoozes, ...) are routing
+bookkeeping and give no event. Urgency is not a severity: it decides how
+PagerDuty pages people, so a record without a priority gets the empty
+severity label, which no severity policy maps to a level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from incidentkit.formats._reader import JSONObject, Reader, child, chronological
+from incidentkit.schema import Event, EventType, Incident, IncidentRecord, Participant
+
+__all__ = ["LOG_ENTRY_EVENTS", "NO_PRIORITY", "from_pagerduty"]
+
+#: Log entry type → the event type it becomes.
+LOG_ENTRY_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
+    {
+        "trigger_log_entry": EventType.TRIGGER,
+        "acknowledge_log_entry": EventType.DECLARATION,
+        "escalate_log_entry": EventType.ESCALATION,
+        "annotate_log_entry": EventType.INVESTIGATION,
+        "resolve_log_entry": EventType.RESOLUTION,
+    }
+)
+
+#: The severity label of an incident without a priority.
+NO_PRIORITY: Final = ""
+
+
+@attrs.frozen
+class _Entry:
+    time: datetime
+    type: str
+    actor: str | None
+    description: str | None
+    metadata: Mapping[str, object]
+    id: str | None
+
+
+def _names(
+    reader: Reader, parent: JSONObject, key: str, who: str, path: str
+) -> list[str]:
+    """The labels of the references ``parent[key][].who``."""
+    names = []
+    for element_path, element in reader.objects(parent, key, path):
+        name = reader.name_of(element, who, element_path, "summary", "name")
+        if name is not None:
+            names.append(name)
+    return names
+
+
+def _entry(reader: Reader, entry: JSONObject, path: str) -> _Entry | None:
+    entry_type = reader.text(entry, "type", path, required=True)
+    if entry_type is None or entry_type not in LOG_ENTRY_EVENTS:
+        return None
+    time = reader.time(entry, "created_at", path, required=True)
+    actor = reader.name_of(entry, "agent", path, "summary", "name")
+    description = reader.text(entry, "summary", path)
+    metadata: dict[str, object] = {}
+    if entry_type == "annotate_log_entry":
+        # The summary says only "Note added"; the note is the channel's.
+        channel = reader.obj(entry, "channel", path)
+        if channel is not None:
+            note = reader.text(channel, "summary", child(path, "channel"))
+            description = note if note is not None else description
+    elif entry_type == "escalate_log_entry":
+        escalated_to = [
+            name
+            for assignee_path, assignee in reader.objects(entry, "assignees", path)
+            if (name := reader.text(assignee, "summary", assignee_path)) is not None
+        ]
+        if escalated_to:
+            metadata["escalated_to"] = escalated_to
+    entry_id = reader.text(entry, "id", path)
+    if time is None:
+        return None
+    return _Entry(
+        time=time,
+        type=entry_type,
+        actor=actor,
+        description=description,
+        metadata=metadata,
+        id=entry_id,
+    )
+
+
+def _log_entries(reader: Reader, root: JSONObject) -> list[_Entry]:
+    """The log entries that give events, in time order."""
+    read = [
+        _entry(reader, entry, entry_path)
+        for entry_path, entry in reader.objects(root, "log_entries", "")
+    ]
+    entries = [entry for entry in read if entry is not None]
+    return chronological(entries, [entry.time for entry in entries])
+
+
+def _acknowledgements(
+    reader: Reader, incident: JSONObject, path: str
+) -> list[tuple[datetime, str | None]]:
+    """The incident's current ``acknowledgements``: when, and by whom."""
+    found = []
+    for ack_path, ack in reader.objects(incident, "acknowledgements", path):
+        at = reader.time(ack, "at", ack_path, required=True)
+        who = reader.name_of(ack, "acknowledger", ack_path, "summary", "name")
+        if at is not None:
+            found.append((at, who))
+    return found
+
+
+def _event(entry: _Entry) -> Event:
+    source = (
+        {"type": entry.type}
+        if entry.id is None
+        else {"id": entry.id, "type": entry.type}
+    )
+    return Event(
+        timestamp=entry.time,
+        type=LOG_ENTRY_EVENTS[entry.type],
+        actor=entry.actor,
+        description=entry.description,
+        metadata=dict(entry.metadata),
+        extra={"pagerduty": source},
+    )
+
+
+def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
+    """Build a record from a PagerDuty incident and its log entries.
+
+    Args:
+        data: The parsed JSON: ``{"incident": {...}, "log_entries": [...]}``;
+            ``log_entries`` may be left out.
+        assume_utc: Read timestamps without an offset as UTC.
+
+    Raises:
+        ValidationError: Naming every problem, each error starting with
+            ``pagerduty:`` and the path in the source document.
+
+    Example:
+        >>> rec = from_pagerduty({
+        ...     "incident": {"id": "Q2N0A3B4C5D6E7", "title": "Checkout 5xx",
+        ...         "status": "resolved", "created_at": "2024-05-02T09:14:07Z",
+        ...         "priority": {"summary": "P1", "name": "P1"},
+        ...         "service": {"summary": "checkout-api"}},
+        ...     "log_entries": [
+        ...         {"type": "resolve_log_entry",
+        ...          "created_at": "2024-05-02T10:02:00Z"},
+        ...         {"type": "trigger_log_entry",
+        ...          "created_at": "2024-05-02T09:14:07Z"}]})
+        >>> rec.incident.severity, rec.incident.service, str(rec.events[0].type)
+        ('P1', 'checkout-api', 'trigger')
+        >>> rec.incident.resolved_at.isoformat()
+        '2024-05-02T10:02:00+00:00'
+    """
+    reader = Reader("pagerduty", assume_utc=assume_utc)
+    root = reader.as_object(data, "")
+    reader.raise_if_invalid()
+    assert root is not None
+    incident = reader.obj(root, "incident", "", required=True)
+    if incident is None:
+        _log_entries(reader, root)  # to report their problems too
+        reader.raise_if_invalid()
+    assert incident is not None
+    path = "incident"
+
+    incident_id = reader.text(incident, "id", path, required=True)
+    title = reader.text(incident, "title", path, required=True)
+    status = reader.text(incident, "status", path, required=True)
+    created_at = reader.time(incident, "created_at", path, required=True)
+    resolved_at = reader.time(incident, "resolved_at", path)
+    priority = reader.name_of(incident, "priority", path, "name", "summary")
+    service = reader.name_of(incident, "service", path, "summary", "name")
+    assignees = _names(reader, incident, "assignments", "assignee", path)
+    acknowledgements = _acknowledgements(reader, incident, path)
+    source = {
+        key: value
+        for key, value in (
+            ("incident_number", reader.integer(incident, "incident_number", path)),
+            ("html_url", reader.text(incident, "html_url", path)),
+            ("urgency", reader.text(incident, "urgency", path)),
+            ("teams", _team_names(reader, incident, path) or None),
+        )
+        if value is not None
+    }
+    entries = _log_entries(reader, root)
+    reader.raise_if_invalid()
+    assert incident_id is not None
+    assert title is not None
+    assert status is not None
+    assert created_at is not None
+
+    events = []
+    declared = False
+    for entry in entries:
+        if entry.type == "acknowledge_log_entry":
+            # Only the first acknowledgement declares; later ones (after an
+            # unacknowledge, or by a second responder) add nothing.
+            if declared:
+                continue
+            declared = True
+        events.append(_event(entry))
+    if not declared and acknowledgements:
+        at, who = min(acknowledgements, key=lambda pair: pair[0])
+        events.append(Event(timestamp=at, type=EventType.DECLARATION, actor=who))
+        events.sort(key=lambda event: event.timestamp)
+    roles: dict[str, str] = {}
+    for name in assignees:
+        roles.setdefault(name, "assignee")
+    for _, who in acknowledgements:
+        if who is not None:
+            roles.setdefault(who, "acknowledger")
+    if resolved_at is None and status == "resolved":
+        resolved_at = max(
+            (entry.time for entry in entries if entry.type == "resolve_log_entry"),
+            default=None,
+        )
+
+    return IncidentRecord(
+        incident=Incident(
+            id=incident_id,
+            title=title,
+            severity=NO_PRIORITY if priority is None else priority,
+            status=status,
+            declared_at=created_at,
+            resolved_at=resolved_at,
+            service=service,
+            extra={"pagerduty": source} if source else {},
+        ),
+        events=tuple(events),
+        participants=tuple(
+            Participant(name=name, role=role) for name, role in roles.items()
+        ),
+    )
+
+
+def _team_names(reader: Reader, incident: JSONObject, path: str) -> list[str]:
+    names = []
+    for team_path, team in reader.objects(incident, "teams", path):
+        name = reader.text(team, "summary", team_path)
+        if name is not None:
+            names.append(name)
+    return names

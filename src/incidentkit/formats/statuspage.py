@@ -1,0 +1,222 @@
+"""Atlassian Statuspage incidents as incident records.
+
+Reads one incident as the Statuspage API serves it (an object with
+``incident_updates[]``), alone or in the ``{"page": ..., "incident": ...}``
+envelope of a page's export. The mapping, field by field:
+
+========================================== =====================================
+Statuspage                                 record
+========================================== =====================================
+``id``, ``name``, ``status``               ``incident.id``, ``.title``,
+                                           ``.status`` (as written)
+``impact`` critical/major/minor/none       ``incident.severity``
+                                           ``SEV1``/``SEV2``/``SEV3``/``SEV4``
+                                           (any other value kept as written)
+``created_at``                             ``incident.declared_at``
+``resolved_at``                            ``incident.resolved_at``
+``started_at`` (else ``created_at``)       a ``trigger`` event
+each of ``incident_updates[]``             a ``communication`` event
+                                           (``metadata.status``, ``channel``
+                                           ``status_page``) and an external
+                                           ``communications`` entry with its
+                                           ``body``, at its ``display_at``
+                                           (else ``created_at``)
+first ``identified`` update                the ``identified`` milestone, through
+                                           its event's ``metadata.status``
+first ``monitoring`` update (else          a ``mitigation`` event
+``monitoring_at``)
+``components[]`` and the updates'          ``incident.affected_services``
+``affected_components[]`` names
+``shortlink``, ``page_id``, the page's     ``incident.extra["statuspage"]``
+``name`` and ``url``
+========================================== =====================================
+
+An update's time is its ``display_at``: the moment the page shows, which the
+author can set. ``created_at`` is when the update was typed in, which for
+back-filled incidents is the day of the back-fill, years after the fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from incidentkit.formats._reader import JSONObject, Reader, chronological
+from incidentkit.schema import Communication, Event, EventType, Incident, IncidentRecord
+
+__all__ = ["IMPACT_SEVERITY", "from_statuspage"]
+
+#: Statuspage impact → severity label.
+IMPACT_SEVERITY: Final[Mapping[str, str]] = MappingProxyType(
+    {"critical": "SEV1", "major": "SEV2", "minor": "SEV3", "none": "SEV4"}
+)
+
+_CHANNEL: Final = "status_page"
+
+
+@attrs.frozen
+class _Update:
+    time: datetime
+    status: str
+    body: str | None
+    id: str | None
+    components: tuple[str, ...]
+
+
+def _update(reader: Reader, update: JSONObject, path: str) -> _Update | None:
+    status = reader.text(update, "status", path, required=True)
+    body = reader.text(update, "body", path)
+    update_id = reader.text(update, "id", path)
+    components = _component_names(reader, update, "affected_components", path)
+    if update.get("display_at") is not None:
+        time = reader.time(update, "display_at", path)
+    else:
+        time = reader.time(update, "created_at", path, required=True)
+    if time is None or status is None:
+        return None
+    return _Update(
+        time=time, status=status, body=body, id=update_id, components=tuple(components)
+    )
+
+
+def _component_names(
+    reader: Reader, parent: JSONObject, key: str, path: str
+) -> list[str]:
+    names = []
+    for component_path, component in reader.objects(parent, key, path):
+        name = reader.text(component, "name", component_path)
+        if name is not None:
+            names.append(name)
+    return names
+
+
+def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord:
+    """Build a record from one Statuspage incident.
+
+    Args:
+        data: The parsed JSON: an incident object, or ``{"page": {...},
+            "incident": {...}}``.
+        assume_utc: Read timestamps without an offset as UTC.
+
+    Raises:
+        ValidationError: Naming every problem, each error starting with
+            ``statuspage:`` and the path in the source document.
+
+    Example:
+        >>> rec = from_statuspage({
+        ...     "id": "00km0kwpz23b", "name": "Incident with Actions",
+        ...     "status": "resolved", "impact": "minor",
+        ...     "created_at": "2023-01-10T17:04:42Z",
+        ...     "resolved_at": "2023-01-10T18:14:45Z",
+        ...     "incident_updates": [
+        ...         {"status": "resolved", "body": "Resolved.",
+        ...          "display_at": "2023-01-10T18:14:45Z"},
+        ...         {"status": "investigating", "body": "Looking.",
+        ...          "display_at": "2023-01-10T17:04:42Z"}]})
+        >>> rec.incident.severity, [str(event.type) for event in rec.events]
+        ('SEV3', ['trigger', 'communication', 'communication'])
+    """
+    reader = Reader("statuspage", assume_utc=assume_utc)
+    root = reader.as_object(data, "")
+    reader.raise_if_invalid()
+    assert root is not None
+    page: JSONObject | None = None
+    if "incident" in root and "incident_updates" not in root:
+        path = "incident"
+        incident = reader.obj(root, "incident", "", required=True)
+        page = reader.obj(root, "page", "")
+    else:
+        path = ""
+        incident = root
+    if incident is None:
+        reader.raise_if_invalid()
+    assert incident is not None
+
+    incident_id = reader.text(incident, "id", path, required=True)
+    title = reader.text(incident, "name", path, required=True)
+    status = reader.text(incident, "status", path, required=True)
+    impact = reader.text(incident, "impact", path, required=True)
+    created_at = reader.time(incident, "created_at", path, required=True)
+    started_at = reader.time(incident, "started_at", path)
+    resolved_at = reader.time(incident, "resolved_at", path)
+    monitoring_at = reader.time(incident, "monitoring_at", path)
+    services = _component_names(reader, incident, "components", path)
+    read_updates = [
+        _update(reader, update, update_path)
+        for update_path, update in reader.objects(incident, "incident_updates", path)
+    ]
+    updates = [update for update in read_updates if update is not None]
+    updates = chronological(updates, [update.time for update in updates])
+    for update in updates:
+        services += update.components
+    source = {
+        key: value
+        for key, value in (
+            ("shortlink", reader.text(incident, "shortlink", path)),
+            ("page_id", reader.text(incident, "page_id", path)),
+            ("page_name", None if page is None else reader.text(page, "name", "page")),
+            ("page_url", None if page is None else reader.text(page, "url", "page")),
+        )
+        if value is not None
+    }
+    reader.raise_if_invalid()
+    assert incident_id is not None
+    assert title is not None
+    assert status is not None
+    assert impact is not None
+    assert created_at is not None
+
+    trigger = created_at if started_at is None else started_at
+    events = [Event(timestamp=trigger, type=EventType.TRIGGER)]
+    communications = []
+    mitigated = False
+    for read in updates:
+        events.append(
+            Event(
+                timestamp=read.time,
+                type=EventType.COMMUNICATION,
+                description=read.body,
+                metadata={"channel": _CHANNEL, "status": read.status},
+                extra={} if read.id is None else {"statuspage": {"update_id": read.id}},
+            )
+        )
+        communications.append(
+            Communication(
+                timestamp=read.time,
+                channel=_CHANNEL,
+                audience="external",
+                message=read.body,
+            )
+        )
+        if not mitigated and read.status.casefold() == "monitoring":
+            mitigated = True
+            events.append(
+                Event(
+                    timestamp=read.time,
+                    type=EventType.MITIGATION,
+                    description=read.body,
+                )
+            )
+    if not mitigated and monitoring_at is not None:
+        events.append(Event(timestamp=monitoring_at, type=EventType.MITIGATION))
+    # A trigger given by started_at can come after the first updates.
+    events.sort(key=lambda event: event.timestamp)
+
+    return IncidentRecord(
+        incident=Incident(
+            id=incident_id,
+            title=title,
+            severity=IMPACT_SEVERITY.get(impact.casefold(), impact),
+            status=status,
+            declared_at=created_at,
+            resolved_at=resolved_at,
+            affected_services=tuple(dict.fromkeys(services)),
+            extra={"statuspage": source} if source else {},
+        ),
+        events=tuple(events),
+        communications=tuple(communications),
+    )

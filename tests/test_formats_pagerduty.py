@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import incidentkit as ik
+from incidentkit.formats import from_pagerduty
+from incidentkit.schema import EventType, Participant
+
+UTC = timezone.utc
+FIXTURES = Path(__file__).parent / "fixtures" / "pagerduty"
+RESOLVED = FIXTURES / "checkout-5xx-resolved.json"
+ACKNOWLEDGED = FIXTURES / "search-latency-acknowledged.json"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def fixture(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+@pytest.fixture
+def resolved_doc() -> dict[str, Any]:
+    return fixture(RESOLVED)
+
+
+def test_incident_fields(resolved_doc):
+    rec = from_pagerduty(resolved_doc)
+    assert rec.incident.id == "Q0RIJJZL24RC6W"
+    assert rec.incident.title == "checkout-api 5xx rate above 5%"
+    assert rec.incident.status == "resolved"
+    assert rec.incident.severity == "P1"  # priority.name
+    assert rec.incident.declared_at == at("2024-05-02T09:14:07Z")  # created_at
+    assert rec.incident.resolved_at == at("2024-05-02T10:41:52Z")
+    assert rec.incident.service == "checkout-api"  # service.summary
+    assert rec.incident.extra == {
+        "pagerduty": {
+            "incident_number": 4821,
+            "html_url": "https://acme.pagerduty.com/incidents/Q0RIJJZL24RC6W",
+            "urgency": "high",
+            "teams": ["Payments"],
+        }
+    }
+    # PagerDuty has nothing for these.
+    assert rec.incident.commander is None
+    assert rec.communications is None
+    assert rec.impact is None
+    assert rec.action_items == ()
+
+
+def test_log_entries_become_events_in_time_order(resolved_doc):
+    rec = from_pagerduty(resolved_doc)
+    # The fixture lists nine entries newest first. notify and assign entries
+    # give no event; the second acknowledgement (Marcus, 09:33:41) neither.
+    assert [(str(e.type), e.timestamp, e.actor, e.description) for e in rec.events] == [
+        (
+            "trigger",
+            at("2024-05-02T09:14:07Z"),
+            "checkout-api",
+            "Triggered through the API.",
+        ),
+        (
+            "declaration",
+            at("2024-05-02T09:17:29Z"),
+            "Priya Raman",
+            "Acknowledged by Priya Raman.",
+        ),
+        (
+            "investigation",
+            at("2024-05-02T09:24:55Z"),
+            "Priya Raman",
+            "Errors started with the 09:05 deploy of checkout-api v2.42.0.",
+        ),
+        (
+            "escalation",
+            at("2024-05-02T09:31:12Z"),
+            "Priya Raman",
+            "Escalated to Marcus Webb by Priya Raman.",
+        ),
+        (
+            "investigation",
+            at("2024-05-02T09:58:30Z"),
+            "Priya Raman",
+            "Rolled back checkout-api to v2.41.3; 5xx rate falling.",
+        ),
+        (
+            "resolution",
+            at("2024-05-02T10:41:52Z"),
+            "Priya Raman",
+            "Resolved by Priya Raman.",
+        ),
+    ]
+
+
+def test_escalations_name_who_they_went_to(resolved_doc):
+    rec = from_pagerduty(resolved_doc)
+    (escalation,) = [e for e in rec.events if e.type is EventType.ESCALATION]
+    assert escalation.metadata == {"escalated_to": ["Marcus Webb"]}
+
+
+def test_log_entry_ids_are_kept_on_their_events(resolved_doc):
+    rec = from_pagerduty(resolved_doc)
+    assert rec.events[0].extra == {
+        "pagerduty": {"id": "R8TR1GG3R0L0G3NTRY0000001A", "type": "trigger_log_entry"}
+    }
+
+
+def test_the_order_of_the_log_does_not_matter(resolved_doc):
+    oldest_first = copy.deepcopy(resolved_doc)
+    oldest_first["log_entries"].reverse()
+    shuffled = copy.deepcopy(resolved_doc)
+    shuffled["log_entries"] = [
+        shuffled["log_entries"][i] for i in (4, 0, 8, 2, 6, 1, 7, 3, 5)
+    ]
+    rec = from_pagerduty(resolved_doc)
+    assert from_pagerduty(oldest_first) == rec
+    assert from_pagerduty(shuffled) == rec
+
+
+def test_first_acknowledgement_is_the_earliest_not_the_first_listed(resolved_doc):
+    # Listed newest first, Marcus's acknowledgement comes before Priya's.
+    rec = from_pagerduty(resolved_doc)
+    (declaration,) = [e for e in rec.events if e.type is EventType.DECLARATION]
+    assert declaration.actor == "Priya Raman"
+
+
+@pytest.mark.parametrize(
+    ("priority", "severity"),
+    [
+        ({"name": "P3", "summary": "P3"}, "P3"),
+        ({"summary": "P5"}, "P5"),  # a priority reference without its name
+        ({"name": "SEV-2 Major", "summary": "SEV-2 Major"}, "SEV-2 Major"),
+        (None, ""),  # priorities switched off: no severity, not the urgency
+    ],
+)
+def test_priority_becomes_severity(resolved_doc, priority, severity):
+    resolved_doc["incident"]["priority"] = priority
+    rec = from_pagerduty(resolved_doc)
+    assert rec.incident.severity == severity
+    assert rec.incident.extra["pagerduty"]["urgency"] == "high"
+
+
+def test_resolved_at_falls_back_to_the_resolve_entry(resolved_doc):
+    del resolved_doc["incident"]["resolved_at"]
+    rec = from_pagerduty(resolved_doc)
+    assert rec.incident.resolved_at == at("2024-05-02T10:41:52Z")
+
+
+def test_an_open_incident_without_its_log():
+    rec = from_pagerduty(fixture(ACKNOWLEDGED))
+    assert rec.incident.status == "acknowledged"
+    assert rec.incident.resolved_at is None
+    assert rec.incident.severity == ""
+    # created_at 22:03:15+02:00 is 20:03:15 UTC.
+    assert rec.incident.declared_at == at("2024-05-07T20:03:15Z")
+    # No log entries: the earliest current acknowledgement (Tomás, 22:05:02
+    # +02:00) is the declaration.
+    assert [(str(e.type), e.timestamp, e.actor) for e in rec.events] == [
+        ("declaration", at("2024-05-07T20:05:02Z"), "Tomás Ortega")
+    ]
+    assert rec.participants == (
+        Participant(name="Lena Vogel", role="assignee"),
+        Participant(name="Tomás Ortega", role="acknowledger"),
+    )
+
+
+def test_milestones_of_an_imported_incident(resolved_doc):
+    timeline = pytest.importorskip("incidentkit.timeline")
+    marks = timeline.milestones(from_pagerduty(resolved_doc))
+    assert marks.started == at("2024-05-02T09:14:07Z")  # the trigger
+    assert marks.declared == at("2024-05-02T09:14:07Z")  # created_at
+    assert marks.resolved == at("2024-05-02T10:41:52Z")
+    assert marks.identified is None  # PagerDuty does not say
+    assert marks.mitigated is None
+
+
+def test_fixtures_round_trip_and_are_not_modified():
+    for path in (RESOLVED, ACKNOWLEDGED):
+        doc = fixture(path)
+        before = copy.deepcopy(doc)
+        rec = from_pagerduty(doc)
+        assert doc == before
+        assert ik.loads(ik.dumps(rec)) == rec
+
+
+def test_every_problem_is_reported_with_format_and_path(resolved_doc):
+    incident = resolved_doc["incident"]
+    incident["created_at"] = "2024-05-02 09:14"
+    incident["service"] = "checkout-api"
+    del incident["title"]
+    resolved_doc["log_entries"][0]["created_at"] = None  # a resolve entry
+    resolved_doc["log_entries"][3]["assignees"] = [{"summary": 42}]
+    resolved_doc["log_entries"][6] = {"created_at": "2024-05-02T09:14:09Z"}
+    with pytest.raises(ik.ValidationError) as caught:
+        from_pagerduty(resolved_doc)
+    assert caught.value.errors == [
+        "pagerduty: incident.title: required field is missing",
+        "pagerduty: incident.created_at: timestamp '2024-05-02 09:14' has no UTC "
+        "offset (add 'Z' or '+00:00', or load with assume_utc=True)",
+        "pagerduty: incident.service: expected a JSON object, got 'checkout-api'",
+        "pagerduty: log_entries[0].created_at: required field is missing",
+        "pagerduty: log_entries[3].assignees[0].summary: expected a string, "
+        "got 42 (int)",
+        "pagerduty: log_entries[6].type: required field is missing",
+    ]
+
+
+def test_log_problems_are_reported_without_an_incident(resolved_doc):
+    del resolved_doc["incident"]
+    resolved_doc["log_entries"][0]["created_at"] = "yesterday"
+    with pytest.raises(ik.ValidationError) as caught:
+        from_pagerduty(resolved_doc)
+    assert caught.value.errors == [
+        "pagerduty: incident: required field is missing",
+        "pagerduty: log_entries[0].created_at: timestamp 'yesterday' is not a "
+        "valid ISO 8601 date and time",
+    ]
+
+
+def test_entries_that_give_no_event_are_not_checked(resolved_doc):
+    # A notify entry's details are routing bookkeeping the importer never reads.
+    resolved_doc["log_entries"][6]["created_at"] = "not a time"
+    assert from_pagerduty(resolved_doc) == from_pagerduty(fixture(RESOLVED))
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ("incident", "pagerduty: $: expected a JSON object, got 'incident'"),
+        ({}, "pagerduty: incident: required field is missing"),
+        (
+            {"incident": []},
+            "pagerduty: incident: expected a JSON object, got [] (list)",
+        ),
+    ],
+)
+def test_wrong_shapes(data, error):
+    with pytest.raises(ik.ValidationError) as caught:
+        from_pagerduty(data)
+    assert caught.value.errors == [error]
+
+
+def test_log_entries_must_be_a_list(resolved_doc):
+    resolved_doc["log_entries"] = {"log_entries": []}
+    with pytest.raises(ik.ValidationError) as caught:
+        from_pagerduty(resolved_doc)
+    assert caught.value.errors == [
+        "pagerduty: log_entries: expected a list, got {'log_entries': []} (dict)"
+    ]

@@ -1,0 +1,461 @@
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+import incidentkit as ik
+from conftest import STATUSPAGE_CORPUS
+from incidentkit.formats import from_statuspage
+from incidentkit.schema import Communication, EventType
+
+UTC = timezone.utc
+
+
+def at(text: str) -> datetime:
+    """A UTC moment from a hand-written ISO string, independently of the code."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def update(status: str, moment: str, body: str = "text", **more: Any) -> dict[str, Any]:
+    return {"status": status, "body": body, "display_at": moment, **more}
+
+
+def incident_doc(**fields: Any) -> dict[str, Any]:
+    """A small Statuspage incident; updates newest first, as the API lists them."""
+    doc: dict[str, Any] = {
+        "id": "abc123",
+        "name": "Elevated error rates",
+        "status": "resolved",
+        "impact": "major",
+        "created_at": "2024-03-01T10:05:00Z",
+        "started_at": "2024-03-01T09:58:00Z",
+        "resolved_at": "2024-03-01T11:00:00Z",
+        "monitoring_at": None,
+        "shortlink": "https://stspg.io/abc",
+        "page_id": "page1",
+        "incident_updates": [
+            update("resolved", "2024-03-01T11:00:00Z", "All good now."),
+            update("monitoring", "2024-03-01T10:40:00Z", "Fix deployed."),
+            update("identified", "2024-03-01T10:20:00Z", "Found the cause."),
+            update("investigating", "2024-03-01T10:05:00Z", "Looking into it."),
+        ],
+        "components": [{"name": "API"}],
+    }
+    doc.update(fields)
+    return doc
+
+
+# --- the mapping, rule by rule ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("impact", "severity"),
+    [
+        ("critical", "SEV1"),
+        ("major", "SEV2"),
+        ("minor", "SEV3"),
+        ("none", "SEV4"),
+        ("Critical", "SEV1"),
+        ("maintenance", "maintenance"),  # not an impact level: kept as written
+    ],
+)
+def test_impact_becomes_severity(impact, severity):
+    rec = from_statuspage(incident_doc(impact=impact))
+    assert rec.incident.severity == severity
+
+
+def test_incident_fields():
+    rec = from_statuspage(incident_doc())
+    assert rec.incident.id == "abc123"
+    assert rec.incident.title == "Elevated error rates"
+    assert rec.incident.status == "resolved"
+    assert rec.incident.declared_at == at("2024-03-01T10:05:00Z")  # created_at
+    assert rec.incident.resolved_at == at("2024-03-01T11:00:00Z")
+    assert rec.incident.extra == {
+        "statuspage": {"shortlink": "https://stspg.io/abc", "page_id": "page1"}
+    }
+    # Statuspage has nothing for these: they stay empty, not invented.
+    assert rec.incident.commander is None
+    assert rec.incident.service is None
+    assert rec.impact is None
+    assert rec.resolution is None
+    assert rec.action_items == ()
+    assert rec.participants == ()
+
+
+def test_open_incident_has_no_resolved_at():
+    rec = from_statuspage(incident_doc(status="investigating", resolved_at=None))
+    assert rec.incident.resolved_at is None
+    assert rec.incident.status == "investigating"
+
+
+def test_started_at_is_the_trigger_else_created_at():
+    rec = from_statuspage(incident_doc())
+    triggers = [e for e in rec.events if e.type is EventType.TRIGGER]
+    assert [e.timestamp for e in triggers] == [at("2024-03-01T09:58:00Z")]
+
+    rec = from_statuspage(incident_doc(started_at=None))
+    triggers = [e for e in rec.events if e.type is EventType.TRIGGER]
+    assert [e.timestamp for e in triggers] == [at("2024-03-01T10:05:00Z")]
+
+
+def test_each_update_is_a_communication_event_and_an_external_message():
+    rec = from_statuspage(incident_doc())
+    comms = [e for e in rec.events if e.type is EventType.COMMUNICATION]
+    # Four updates, oldest first whatever the source order.
+    assert [(e.timestamp, e.metadata["status"], e.description) for e in comms] == [
+        (at("2024-03-01T10:05:00Z"), "investigating", "Looking into it."),
+        (at("2024-03-01T10:20:00Z"), "identified", "Found the cause."),
+        (at("2024-03-01T10:40:00Z"), "monitoring", "Fix deployed."),
+        (at("2024-03-01T11:00:00Z"), "resolved", "All good now."),
+    ]
+    assert all(e.metadata["channel"] == "status_page" for e in comms)
+    assert rec.communications == (
+        Communication(
+            at("2024-03-01T10:05:00Z"), "status_page", "external", "Looking into it."
+        ),
+        Communication(
+            at("2024-03-01T10:20:00Z"), "status_page", "external", "Found the cause."
+        ),
+        Communication(
+            at("2024-03-01T10:40:00Z"), "status_page", "external", "Fix deployed."
+        ),
+        Communication(
+            at("2024-03-01T11:00:00Z"), "status_page", "external", "All good now."
+        ),
+    )
+
+
+def test_events_are_in_time_order_whatever_the_source_order():
+    newest_first = incident_doc()
+    oldest_first = incident_doc(
+        incident_updates=list(reversed(newest_first["incident_updates"]))
+    )
+    shuffled = incident_doc(
+        incident_updates=[newest_first["incident_updates"][i] for i in (2, 0, 3, 1)]
+    )
+    rec = from_statuspage(newest_first)
+    assert from_statuspage(oldest_first) == rec
+    assert from_statuspage(shuffled).events == rec.events
+    stamps = [e.timestamp for e in rec.events]
+    assert stamps == sorted(stamps)
+    assert [str(e.type) for e in rec.events] == [
+        "trigger",
+        "communication",  # investigating
+        "communication",  # identified
+        "communication",  # monitoring
+        "mitigation",  # the monitoring update, announced by the message above
+        "communication",  # resolved
+    ]
+
+
+def test_updates_with_equal_times_keep_the_order_they_happened_in():
+    # Back-filled incidents give every update the same moment; the API lists
+    # the newest first, so the investigating update came before the resolution.
+    moment = "2012-06-01T12:00:00Z"
+    doc = incident_doc(
+        created_at=moment,
+        started_at=moment,
+        resolved_at=moment,
+        incident_updates=[
+            update("resolved", moment, "Resolved."),
+            update("investigating", moment, "Investigating."),
+        ],
+    )
+    rec = from_statuspage(doc)
+    assert [(str(e.type), e.description) for e in rec.events] == [
+        ("trigger", None),
+        ("communication", "Investigating."),
+        ("communication", "Resolved."),
+    ]
+
+
+def test_display_at_is_the_update_time_else_created_at():
+    doc = incident_doc(
+        incident_updates=[
+            # Back-filled: typed in years later, displayed at the real moment.
+            {
+                "status": "resolved",
+                "body": "Fixed.",
+                "created_at": "2018-12-05T11:27:12Z",
+                "display_at": "2011-07-28T04:00:00Z",
+            },
+            {
+                "status": "investigating",
+                "body": "Looking.",
+                "created_at": "2011-07-28T03:06:00Z",
+                "display_at": None,
+            },
+        ]
+    )
+    rec = from_statuspage(doc)
+    assert [c.timestamp for c in rec.communications] == [
+        at("2011-07-28T03:06:00Z"),
+        at("2011-07-28T04:00:00Z"),
+    ]
+
+
+def test_first_identified_update_is_the_identified_milestone():
+    timeline = pytest.importorskip("incidentkit.timeline")
+    doc = incident_doc()
+    doc["incident_updates"].insert(
+        1, update("identified", "2024-03-01T10:30:00Z", "Still the same cause.")
+    )
+    rec = from_statuspage(doc)
+    assert timeline.milestones(rec).identified == at("2024-03-01T10:20:00Z")
+
+
+def test_first_monitoring_update_is_the_only_mitigation_event():
+    doc = incident_doc()
+    doc["incident_updates"].insert(
+        1, update("monitoring", "2024-03-01T10:50:00Z", "Second fix deployed.")
+    )
+    rec = from_statuspage(doc)
+    mitigations = [e for e in rec.events if e.type is EventType.MITIGATION]
+    assert [(e.timestamp, e.description) for e in mitigations] == [
+        (at("2024-03-01T10:40:00Z"), "Fix deployed.")
+    ]
+
+
+def test_monitoring_at_is_the_mitigation_when_no_update_says_monitoring():
+    doc = incident_doc(monitoring_at="2024-03-01T10:45:00Z")
+    doc["incident_updates"] = [
+        u for u in doc["incident_updates"] if u["status"] != "monitoring"
+    ]
+    rec = from_statuspage(doc)
+    mitigations = [e for e in rec.events if e.type is EventType.MITIGATION]
+    assert [e.timestamp for e in mitigations] == [at("2024-03-01T10:45:00Z")]
+
+
+def test_without_monitoring_there_is_no_mitigation():
+    doc = incident_doc()
+    doc["incident_updates"] = [
+        u for u in doc["incident_updates"] if u["status"] != "monitoring"
+    ]
+    rec = from_statuspage(doc)
+    assert not [e for e in rec.events if e.type is EventType.MITIGATION]
+
+
+def test_affected_components_become_affected_services():
+    doc = incident_doc(components=[{"name": "API"}, {"name": "Webhooks"}])
+    doc["incident_updates"][0]["affected_components"] = [
+        {"code": "x", "name": "Git Operations", "old_status": "a", "new_status": "b"}
+    ]
+    doc["incident_updates"][3]["affected_components"] = [
+        {"code": "y", "name": "API"},
+        {"code": "z", "name": "Pages"},
+    ]
+    rec = from_statuspage(doc)
+    # The incident's components, then the updates' ones oldest first, once each.
+    assert rec.incident.affected_services == (
+        "API",
+        "Webhooks",
+        "Pages",
+        "Git Operations",
+    )
+
+
+def test_envelope_and_bare_incident_give_the_same_record_but_the_page():
+    bare = incident_doc()
+    enveloped = {
+        "page": {"id": "page1", "name": "Acme", "url": "https://status.acme.example"},
+        "incident": copy.deepcopy(bare),
+    }
+    from_bare = from_statuspage(bare)
+    from_envelope = from_statuspage(enveloped)
+    assert from_envelope.events == from_bare.events
+    assert from_envelope.communications == from_bare.communications
+    assert from_envelope.incident.extra["statuspage"] == {
+        "shortlink": "https://stspg.io/abc",
+        "page_id": "page1",
+        "page_name": "Acme",
+        "page_url": "https://status.acme.example",
+    }
+
+
+def test_update_ids_are_kept_on_their_events():
+    doc = incident_doc()
+    doc["incident_updates"][3]["id"] = "upd1"
+    rec = from_statuspage(doc)
+    first_message = next(e for e in rec.events if e.type is EventType.COMMUNICATION)
+    assert first_message.extra == {"statuspage": {"update_id": "upd1"}}
+
+
+def test_an_incident_without_updates():
+    rec = from_statuspage(incident_doc(incident_updates=[]))
+    assert [str(e.type) for e in rec.events] == ["trigger"]
+    assert rec.communications == ()
+
+
+def test_the_input_is_not_modified():
+    doc = {"page": {"name": "Acme"}, "incident": incident_doc()}
+    before = copy.deepcopy(doc)
+    from_statuspage(doc)
+    assert doc == before
+
+
+def test_records_round_trip():
+    rec = from_statuspage(incident_doc())
+    assert ik.loads(ik.dumps(rec)) == rec
+
+
+# --- wrong shapes -------------------------------------------------------------
+
+
+def test_every_problem_is_reported_with_format_and_path():
+    doc = incident_doc(name=None, impact=3)
+    doc["incident_updates"][1]["display_at"] = "2024-03-01 10:40"
+    doc["incident_updates"][2] = "identified"
+    del doc["incident_updates"][3]["status"]
+    with pytest.raises(ik.ValidationError) as caught:
+        from_statuspage({"page": {}, "incident": doc})
+    assert caught.value.errors == [
+        "statuspage: incident.name: required field is missing",
+        "statuspage: incident.impact: expected a string, got 3 (int)",
+        "statuspage: incident.incident_updates[1].display_at: timestamp "
+        "'2024-03-01 10:40' has no UTC offset (add 'Z' or '+00:00', or load "
+        "with assume_utc=True)",
+        "statuspage: incident.incident_updates[2]: expected a JSON object, "
+        "got 'identified'",
+        "statuspage: incident.incident_updates[3].status: required field is missing",
+    ]
+
+
+def test_assume_utc_reads_naive_timestamps_as_utc():
+    doc = incident_doc(created_at="2024-03-01T10:05:00")
+    with pytest.raises(ik.ValidationError):
+        from_statuspage(doc)
+    rec = from_statuspage(doc, assume_utc=True)
+    assert rec.incident.declared_at == at("2024-03-01T10:05:00Z")
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ([], "statuspage: $: expected a JSON object, got [] (list)"),
+        ({"incident": "x"}, "statuspage: incident: expected a JSON object, got 'x'"),
+        (
+            incident_doc(incident_updates={"a": 1}),
+            "statuspage: incident_updates: expected a list, got {'a': 1} (dict)",
+        ),
+        (
+            incident_doc(components=[{"name": 7}]),
+            "statuspage: components[0].name: expected a string, got 7 (int)",
+        ),
+    ],
+)
+def test_wrong_shapes(data, error):
+    with pytest.raises(ik.ValidationError) as caught:
+        from_statuspage(data)
+    assert caught.value.errors == [error]
+
+
+# --- the real corpus ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[tuple[str, dict[str, Any]]]:
+    if not STATUSPAGE_CORPUS.is_dir():
+        pytest.skip(
+            f"the Statuspage corpus is not at {STATUSPAGE_CORPUS} "
+            "(it lives in the project's shared workspace, outside the repository)"
+        )
+    files = sorted(STATUSPAGE_CORPUS.glob("*.json"))
+    return [(path.name, json.loads(path.read_text(encoding="utf-8"))) for path in files]
+
+
+@pytest.fixture(scope="module")
+def loaded(corpus) -> ik.LoadResult:
+    return ik.load_many(STATUSPAGE_CORPUS, format="statuspage", errors="collect")
+
+
+def test_every_corpus_document_imports(corpus, loaded):
+    assert len(corpus) == 1282  # the corpus README's count
+    assert loaded.errors == []
+    assert len(loaded.records) == len(corpus)
+
+
+def test_every_corpus_record_round_trips(loaded):
+    assert all(ik.loads(ik.dumps(rec)) == rec for rec in loaded.records)
+
+
+def test_corpus_records_agree_with_their_documents(corpus, loaded):
+    # Everything below is recounted from the raw JSON with plain loops.
+    by_id = {rec.incident.id: rec for rec in loaded.records}
+    assert len(by_id) == len(corpus)
+    impacts: Counter[str] = Counter()
+    severities: Counter[str] = Counter()
+    for _, doc in corpus:
+        incident = doc["incident"]
+        rec = by_id[incident["id"]]
+        impacts[incident["impact"]] += 1
+        severities[rec.incident.severity] += 1
+        updates = incident["incident_updates"]
+        assert len(rec.communications) == len(updates)
+        assert sorted(c.message for c in rec.communications) == sorted(
+            u["body"] for u in updates
+        )
+        assert rec.incident.declared_at == at(incident["created_at"])
+        assert rec.incident.resolved_at == at(incident["resolved_at"])
+        stamps = [e.timestamp for e in rec.events]
+        assert stamps == sorted(stamps)
+        assert rec.incident.extra["statuspage"]["page_name"] == doc["page"]["name"]
+    assert severities == Counter(
+        {
+            "SEV1": impacts["critical"],
+            "SEV2": impacts["major"],
+            "SEV3": impacts["minor"],
+            "SEV4": impacts["none"],
+        }
+    )
+
+
+def test_corpus_identified_and_monitoring_updates(corpus, loaded):
+    by_id = {rec.incident.id: rec for rec in loaded.records}
+    with_identified = with_monitoring = 0
+    for _, doc in corpus:
+        statuses = [u["status"] for u in doc["incident"]["incident_updates"]]
+        rec = by_id[doc["incident"]["id"]]
+        mitigations = [e for e in rec.events if e.type is EventType.MITIGATION]
+        has_monitoring = "monitoring" in statuses or doc["incident"]["monitoring_at"]
+        assert len(mitigations) == (1 if has_monitoring else 0)
+        with_monitoring += bool(has_monitoring)
+        with_identified += "identified" in statuses
+    # The corpus README: "only a handful carry identified or monitoring updates".
+    assert 0 < with_identified < 10
+    assert 0 < with_monitoring < 10
+
+
+def test_a_corpus_incident_checked_by_hand(corpus, loaded):
+    # lc8s9rtyjmgq.json, read by eye: impact major, five updates (two
+    # investigating, identified 22:24:05.186, monitoring 22:37:02.850,
+    # resolved 23:10:51.289), started 20:09:03.894, created 20:09:03.904.
+    rec = next(r for r in loaded.records if r.incident.id == "lc8s9rtyjmgq")
+    assert rec.incident.severity == "SEV2"
+    assert rec.incident.affected_services == ("Actions", "GitHub Actions")
+    assert [
+        (str(e.type), e.timestamp, e.metadata.get("status")) for e in rec.events
+    ] == [
+        ("trigger", at("2021-08-10T20:09:03.894Z"), None),
+        ("communication", at("2021-08-10T20:09:04.042Z"), "investigating"),
+        ("communication", at("2021-08-10T20:16:57.461Z"), "investigating"),
+        ("communication", at("2021-08-10T22:24:05.186Z"), "identified"),
+        ("communication", at("2021-08-10T22:37:02.850Z"), "monitoring"),
+        ("mitigation", at("2021-08-10T22:37:02.850Z"), None),
+        ("communication", at("2021-08-10T23:10:51.289Z"), "resolved"),
+    ]
+    timeline = pytest.importorskip("incidentkit.timeline")
+    durations = timeline.phase_durations(rec)
+    # started 20:09:03.894 → identified 22:24:05.186: 2 h 15 min 1.292 s
+    assert durations.time_to_identify.total_seconds() == pytest.approx(
+        2 * 3600 + 15 * 60 + 1.292
+    )
+    # started 20:09:03.894 → resolved 23:10:51.289: 3 h 1 min 47.395 s
+    assert durations.time_to_resolve.total_seconds() == pytest.approx(
+        3 * 3600 + 60 + 47.395
+    )
