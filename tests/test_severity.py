@@ -37,3 +37,10 @@ def test_team_words_and_numbering_can_be_replaced():
     assert severity_level("blocker", labels) == 0
     assert severity_level("ANNOYING", labels) == 4
     assert severity_level("SEV1", labels) is None
+
+
+def test_labels_cannot_change_under_a_shared_policy():
+    labels = SeverityLabels(names={"critical": 1})
+    with pytest.raises(TypeError):
+        labels.names["critical"] = 3  # type: ignore[index]
+    assert hash(labels) == hash(SeverityLabels(names={"Critical": 1}))

@@ -12,6 +12,8 @@ from typing import Final
 
 import attrs
 
+from incidentkit._frozen import FrozenMapping
+
 __all__ = ["DEFAULT_SEVERITY_LABELS", "SeverityLabels", "severity_level"]
 
 # "SEV1", "SEV-1", "sev 1", "Sev_1", "severity 1", "P1", "p-1", "1".
@@ -21,7 +23,10 @@ _NUMBERED: Final = re.compile(
 
 
 def _lower_keys(names: Mapping[str, int]) -> Mapping[str, int]:
-    return {name.strip().casefold(): level for name, level in names.items()}
+    # Frozen: the default labels are shared by every policy and every thread.
+    return FrozenMapping.of(
+        {name.strip().casefold(): level for name, level in names.items()}
+    )
 
 
 @attrs.frozen
@@ -44,7 +49,9 @@ class SeverityLabels:
         (1, 2, None)
     """
 
-    names: Mapping[str, int] = attrs.field(factory=dict, converter=_lower_keys)
+    names: Mapping[str, int] = attrs.field(
+        factory=dict, converter=_lower_keys, hash=True
+    )
     numbered: bool = True
     max_level: int = 9
 

@@ -1,0 +1,409 @@
+"""An impact score from 0 to 100 that explains itself, and user-minutes.
+
+The score is a weighted sum of twelve *components*, each a harm measured on
+a scale from 0 (none, or unknown) to 1 (as bad as the scale goes)::
+
+    score = 100 × Σ weightᵢ × valueᵢ / Σ weightᵢ
+
+so a component's *contribution* is ``100 × weight × value / Σ weight`` and
+the contributions add up to the score. With the default weights, which add
+up to 100, a component contributes at most its weight in points.
+
+=============== ======================= =========================================
+group           component               value
+=============== ======================= =========================================
+breadth         ``users_share``         ``affected_users_percentage`` / 100
+breadth         ``users_count``         log₁₀(1 + affected users) / 7
+breadth         ``regions``             distinct affected regions / 5, at most 1
+depth           ``degradation``         full 1, partial 0.5
+depth           ``no_workaround``       1 when ``workaround_available`` is false
+duration        ``duration``            ln(1 + minutes) / ln(1 + minutes in 7 days)
+money           ``revenue_level``       none 0, low 0.25, medium 0.5, high 0.75,
+                                        critical 1
+money           ``failed_transactions`` log₁₀(1 + failed transactions) / 6
+money           ``revenue_lost``        log₁₀(1 + revenue lost in USD) / 7
+data            ``data_integrity_risk`` 1 when ``data_integrity_risk`` is true
+data            ``data_loss``           1 when ``customer_impact.data_loss``
+security        ``security_breach``     1 when ``security_breach`` is true
+=============== ======================= =========================================
+
+Counts and money are on a log scale, capped at 1: the tenth thousand users
+hurt less than the first, and the scales (10 million users, a million failed
+transactions, 10 million dollars, a week) are where an incident is as bad as
+it gets for most companies. The impact lasts from ``started`` to
+``mitigated`` (to ``resolved`` when there is no ``mitigated``); an unknown or
+negative duration counts as none. When ``impact.customer_facing`` is false,
+the breadth, depth and duration components are multiplied by
+:attr:`ImpactScales.internal_factor` (0.25): an internal incident harms
+colleagues, not customers. Unknown values count as no harm, so the score
+never invents impact; and every value grows with its harm, so the score
+never decreases when any harm grows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+from incidentkit._frozen import FrozenMapping
+from incidentkit.errors import ValidationError
+from incidentkit.schema import IncidentRecord
+from incidentkit.timeline import (
+    DEFAULT_MILESTONE_POLICY,
+    MilestonePolicy,
+    milestones,
+)
+
+__all__ = [
+    "COMPONENT_GROUPS",
+    "ImpactComponent",
+    "ImpactScales",
+    "ImpactScore",
+    "ImpactWeights",
+    "impact_score",
+]
+
+#: The components of each group, in the order of :class:`ImpactWeights`.
+COMPONENT_GROUPS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "breadth": ("users_share", "users_count", "regions"),
+        "depth": ("degradation", "no_workaround"),
+        "duration": ("duration",),
+        "money": ("revenue_level", "failed_transactions", "revenue_lost"),
+        "data": ("data_integrity_risk", "data_loss"),
+        "security": ("security_breach",),
+    }
+)
+
+# The harms that only customers feel; damped for internal incidents.
+_CUSTOMER_GROUPS: Final = frozenset({"breadth", "depth", "duration"})
+
+
+def _problem(attribute: attrs.Attribute[Any], rule: str, value: object) -> None:
+    raise ValidationError([f"{attribute.name}: {rule} ({value!r})"])
+
+
+def _weight(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        _problem(attribute, "a weight must be a finite number >= 0", value)
+
+
+def _positive(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        _problem(attribute, "must be a finite number > 0", value)
+
+
+def _fraction(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, (int, float)) and 0 <= value <= 1):
+        _problem(attribute, "must be a number between 0 and 1", value)
+
+
+def _weight_field(default: float) -> Any:
+    return attrs.field(default=default, validator=_weight)
+
+
+@attrs.frozen
+class ImpactWeights:
+    """How much each component counts; only the ratios matter.
+
+    The defaults add up to 100, so that each is the most points its component
+    can give. Their reasoning:
+
+    * breadth 25 (share of users 10, count of users 10, regions 5): how many
+      were hurt is the first question of every severity scale (Atlassian,
+      PagerDuty);
+    * depth 15 (degradation 10, no workaround 5): down is worse than slow,
+      and a workaround turns an outage into an inconvenience;
+    * duration 15: harm accrues with time, but less than breadth, which a
+      long incident affecting few users must not outweigh;
+    * money 20 (revenue level 7, failed transactions 6, revenue lost 7):
+      the harm the business states in its own units;
+    * data 13 (integrity risk 5, data loss 8): lost data cannot be restored
+      by a rollback, unlike availability;
+    * security 12 (breach): the largest single component, since a breach
+      harms customers beyond the incident itself.
+
+    Example:
+        >>> ImpactWeights(security_breach=30.0).total()
+        118.0
+
+    Raises:
+        ValidationError: For a negative or non-finite weight, or when all
+            weights are zero.
+    """
+
+    users_share: float = _weight_field(10.0)
+    users_count: float = _weight_field(10.0)
+    regions: float = _weight_field(5.0)
+    degradation: float = _weight_field(10.0)
+    no_workaround: float = _weight_field(5.0)
+    duration: float = _weight_field(15.0)
+    revenue_level: float = _weight_field(7.0)
+    failed_transactions: float = _weight_field(6.0)
+    revenue_lost: float = _weight_field(7.0)
+    data_integrity_risk: float = _weight_field(5.0)
+    data_loss: float = _weight_field(8.0)
+    security_breach: float = _weight_field(12.0)
+
+    def __attrs_post_init__(self) -> None:
+        total = self.total()
+        if not total > 0:
+            raise ValidationError(["weights: at least one weight must be > 0 (all 0)"])
+        if not math.isfinite(total):
+            raise ValidationError([f"weights: their sum must be finite ({total!r})"])
+
+    def total(self) -> float:
+        """The sum of the weights (``inf`` when it overflows)."""
+        try:
+            return math.fsum(self.as_dict().values())
+        except OverflowError:
+            return math.inf
+
+    def as_dict(self) -> dict[str, float]:
+        """The weights as a component → weight dict, in order."""
+        return {
+            field.name: getattr(self, field.name) for field in attrs.fields(type(self))
+        }
+
+
+def _levels(value: Mapping[str, float]) -> Mapping[str, float]:
+    return FrozenMapping.of(
+        {key.strip().casefold(): level for key, level in value.items()}
+    )
+
+
+def _valid_levels(
+    _: Any, attribute: attrs.Attribute[Any], value: Mapping[str, object]
+) -> None:
+    problems = [
+        f"{attribute.name}[{key!r}]: must be a number between 0 and 1 ({level!r})"
+        for key, level in value.items()
+        if not (isinstance(level, (int, float)) and 0 <= level <= 1)
+    ]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _positive_duration(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, timedelta) and value > timedelta(0)):
+        _problem(attribute, "must be a positive timedelta", value)
+
+
+#: ``impact.revenue_impact`` labels and their value.
+DEFAULT_REVENUE_LEVELS: Final[Mapping[str, float]] = MappingProxyType(
+    {"none": 0.0, "low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
+)
+#: ``impact.degradation_type`` labels and their value.
+DEFAULT_DEGRADATION_LEVELS: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        "none": 0.0,
+        "partial": 0.5,
+        "degraded": 0.5,
+        "full": 1.0,
+        "complete": 1.0,
+        "total": 1.0,
+    }
+)
+
+
+@attrs.frozen
+class ImpactScales:
+    """Where each scale reaches 1, and the labels' values.
+
+    Attributes:
+        users_decades: Affected users reach 1 at ``10 ** users_decades``
+            (default 7: ten million users).
+        max_regions: Distinct regions reach 1 at this many (default 5).
+        duration_saturation: Impact duration reaches 1 at this (default a
+            week).
+        failed_transactions_decades: Failed transactions reach 1 at
+            ``10 ** failed_transactions_decades`` (default 6: a million).
+        revenue_decades: Revenue lost reaches 1 at ``10 ** revenue_decades``
+            dollars (default 7: ten million).
+        internal_factor: Multiplies breadth, depth and duration when
+            ``customer_facing`` is false (default 0.25).
+        revenue_levels: ``revenue_impact`` label → value; labels compare
+            case-insensitively, unknown labels count 0.
+        degradation_levels: ``degradation_type`` label → value, likewise.
+    """
+
+    users_decades: float = attrs.field(default=7.0, validator=_positive)
+    max_regions: float = attrs.field(default=5.0, validator=_positive)
+    duration_saturation: timedelta = attrs.field(
+        default=timedelta(days=7), validator=_positive_duration
+    )
+    failed_transactions_decades: float = attrs.field(default=6.0, validator=_positive)
+    revenue_decades: float = attrs.field(default=7.0, validator=_positive)
+    internal_factor: float = attrs.field(default=0.25, validator=_fraction)
+    revenue_levels: Mapping[str, float] = attrs.field(
+        default=DEFAULT_REVENUE_LEVELS,
+        converter=_levels,
+        validator=_valid_levels,
+    )
+    degradation_levels: Mapping[str, float] = attrs.field(
+        default=DEFAULT_DEGRADATION_LEVELS,
+        converter=_levels,
+        validator=_valid_levels,
+    )
+
+
+@attrs.frozen
+class ImpactComponent:
+    """One component of an impact score.
+
+    Attributes:
+        weight: Its weight, as set in :class:`ImpactWeights`.
+        value: The harm on its scale, in [0, 1].
+        contribution: ``100 × weight × value / Σ weights``, its points.
+        group: ``breadth``, ``depth``, ``duration``, ``money``, ``data`` or
+            ``security`` (empty for a component built by hand).
+    """
+
+    weight: float
+    value: float
+    contribution: float
+    group: str = ""
+
+
+@attrs.frozen
+class ImpactScore:
+    """An impact score and what it is made of.
+
+    Attributes:
+        score: 0 to 100, the sum of the components' contributions.
+        components: Component name → :class:`ImpactComponent`, in the order of
+            :class:`ImpactWeights`.
+        user_minutes: Affected users × impact duration in minutes; ``None``
+            when either is unknown (negative when the milestones are out of
+            order, as the duration is).
+        impact_duration: ``started`` → ``mitigated`` (→ ``resolved`` when
+            there is no ``mitigated``), or ``None``.
+    """
+
+    score: float
+    components: Mapping[str, ImpactComponent] = attrs.field(hash=False)
+    user_minutes: float | None
+    impact_duration: timedelta | None = None
+
+
+def _log_scale(amount: float | None, decades: float) -> float:
+    if amount is None or amount <= 0:
+        return 0.0
+    return min(1.0, math.log10(1.0 + amount) / decades)
+
+
+def _label(levels: Mapping[str, float], label: str | None) -> float:
+    if label is None:
+        return 0.0
+    return float(levels.get(label.strip().casefold(), 0.0))
+
+
+def _values(
+    rec: IncidentRecord, duration: timedelta | None, scales: ImpactScales
+) -> dict[str, float]:
+    impact = rec.impact
+    resolution = rec.resolution
+    customer = resolution.customer_impact if resolution is not None else None
+    share = impact.affected_users_percentage if impact is not None else None
+    minutes = 0.0 if duration is None else max(0.0, duration.total_seconds() / 60)
+    saturation = scales.duration_saturation.total_seconds() / 60
+    return {
+        "users_share": 0.0 if share is None else min(1.0, share / 100),
+        "users_count": _log_scale(
+            customer.affected_users if customer else None, scales.users_decades
+        ),
+        "regions": min(
+            1.0,
+            len(set(impact.affected_regions)) / scales.max_regions if impact else 0.0,
+        ),
+        "degradation": _label(
+            scales.degradation_levels, impact.degradation_type if impact else None
+        ),
+        "no_workaround": float(
+            impact is not None and impact.workaround_available is False
+        ),
+        "duration": min(1.0, math.log1p(minutes) / math.log1p(saturation)),
+        "revenue_level": _label(
+            scales.revenue_levels, impact.revenue_impact if impact else None
+        ),
+        "failed_transactions": _log_scale(
+            customer.failed_transactions if customer else None,
+            scales.failed_transactions_decades,
+        ),
+        "revenue_lost": _log_scale(
+            customer.revenue_impact_usd if customer else None, scales.revenue_decades
+        ),
+        "data_integrity_risk": float(
+            impact is not None and impact.data_integrity_risk is True
+        ),
+        "data_loss": float(customer is not None and customer.data_loss is True),
+        "security_breach": float(impact is not None and impact.security_breach is True),
+    }
+
+
+def impact_score(
+    rec: IncidentRecord,
+    weights: ImpactWeights = ImpactWeights(),
+    *,
+    scales: ImpactScales = ImpactScales(),
+    milestone_policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY,
+) -> ImpactScore:
+    """Score an incident's impact from 0 to 100, with its components.
+
+    Args:
+        rec: The incident record.
+        weights: How much each component counts.
+        scales: Where each component's scale reaches 1.
+        milestone_policy: The rules that find ``started``, ``mitigated`` and
+            ``resolved``, which bound the impact's duration.
+
+    Returns:
+        The score, its components and the user-minutes (see the module
+        documentation for the formula).
+
+    Example:
+        >>> import incidentkit as ik
+        >>> result = impact_score(ik.example())
+        >>> round(result.score, 1), result.user_minutes
+        (41.6, 937500.0)
+        >>> result.components["users_share"]
+        ImpactComponent(weight=10.0, value=0.45, contribution=4.5, group='breadth')
+    """
+    found = milestones(rec, milestone_policy)
+    end = "mitigated" if found.mitigated is not None else "resolved"
+    duration = found.span("started", end)
+    values = _values(rec, duration, scales)
+    customer_facing = rec.impact.customer_facing if rec.impact is not None else None
+    total = weights.total()
+    components = {}
+    for group, names in COMPONENT_GROUPS.items():
+        damp = group in _CUSTOMER_GROUPS and customer_facing is False
+        for name in names:
+            weight: float = getattr(weights, name)
+            value = values[name] * scales.internal_factor if damp else values[name]
+            # weight / total first: it is at most 1, so no huge weight overflows.
+            contribution = 100.0 * (weight / total) * value
+            components[name] = ImpactComponent(weight, value, contribution, group)
+    ordered = {name: components[name] for name in weights.as_dict()}
+    # fsum is correctly rounded, hence monotone in each contribution; the
+    # clamp only removes rounding above 100 when every harm is at its worst.
+    score = min(100.0, math.fsum(part.contribution for part in ordered.values()))
+    users = None
+    if rec.resolution is not None and rec.resolution.customer_impact is not None:
+        users = rec.resolution.customer_impact.affected_users
+    user_minutes = (
+        None
+        if users is None or duration is None
+        else users * (duration.total_seconds() / 60)
+    )
+    return ImpactScore(
+        score=score,
+        components=ordered,
+        user_minutes=user_minutes,
+        impact_duration=duration,
+    )
