@@ -104,7 +104,8 @@ def test_events_are_in_time_order_whatever_their_values(closed_doc):
 
 
 def test_milestones_measure_from_impact_start(closed_doc):
-    timeline = pytest.importorskip("incidentkit.timeline")
+    from incidentkit import timeline
+
     durations = timeline.phase_durations(from_incidentio(closed_doc))
     # Impact started 13:09:00 → Identified 13:31:20: 22 min 20 s.
     assert durations.time_to_identify.total_seconds() == 22 * 60 + 20

@@ -173,7 +173,8 @@ def test_an_open_incident_without_its_log():
 
 
 def test_milestones_of_an_imported_incident(resolved_doc):
-    timeline = pytest.importorskip("incidentkit.timeline")
+    from incidentkit import timeline
+
     marks = timeline.milestones(from_pagerduty(resolved_doc))
     assert marks.started == at("2024-05-02T09:14:07Z")  # the trigger
     assert marks.declared == at("2024-05-02T09:14:07Z")  # created_at

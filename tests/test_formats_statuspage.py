@@ -201,7 +201,8 @@ def test_display_at_is_the_update_time_else_created_at():
 
 
 def test_first_identified_update_is_the_identified_milestone():
-    timeline = pytest.importorskip("incidentkit.timeline")
+    from incidentkit import timeline
+
     doc = incident_doc()
     doc["incident_updates"].insert(
         1, update("identified", "2024-03-01T10:30:00Z", "Still the same cause.")
@@ -449,7 +450,8 @@ def test_a_corpus_incident_checked_by_hand(corpus, loaded):
         ("mitigation", at("2021-08-10T22:37:02.850Z"), None),
         ("communication", at("2021-08-10T23:10:51.289Z"), "resolved"),
     ]
-    timeline = pytest.importorskip("incidentkit.timeline")
+    from incidentkit import timeline
+
     durations = timeline.phase_durations(rec)
     # started 20:09:03.894 → identified 22:24:05.186: 2 h 15 min 1.292 s
     assert durations.time_to_identify.total_seconds() == pytest.approx(
