@@ -8,6 +8,7 @@ from incidentkit.actions import (
     action_item_coverage,
     canonical_action_type,
 )
+from incidentkit.checks import CheckPolicy, Finding, check, check_many
 from incidentkit.communications import (
     CommunicationPolicy,
     CommunicationsSummary,
@@ -16,6 +17,7 @@ from incidentkit.communications import (
     communications_summary,
     parse_promise,
 )
+from incidentkit.display import Findings
 from incidentkit.errors import ValidationError
 from incidentkit.impact import (
     ImpactComponent,
@@ -53,6 +55,7 @@ from incidentkit.schema import (
     Signals,
 )
 from incidentkit.severity import SeverityLabels, severity_level
+from incidentkit.severity_policy import SeverityPolicy, expected_severity
 from incidentkit.timeline import (
     DEFAULT_MILESTONE_POLICY,
     FIGURE_NAMES,
@@ -79,6 +82,7 @@ __all__ = [
     "ActionItem",
     "ActionItemCoverage",
     "ActionItemPolicy",
+    "CheckPolicy",
     "Communication",
     "CommunicationPolicy",
     "CommunicationsSummary",
@@ -88,6 +92,8 @@ __all__ = [
     "EarliestEvent",
     "Event",
     "EventType",
+    "Finding",
+    "Findings",
     "Gap",
     "Impact",
     "ImpactComponent",
@@ -109,16 +115,20 @@ __all__ = [
     "Resolution",
     "SameAs",
     "SeverityLabels",
+    "SeverityPolicy",
     "Signals",
     "ValidationError",
     "__version__",
     "action_item_coverage",
     "canonical_action_type",
+    "check",
+    "check_many",
     "communications_summary",
     "dump",
     "dumps",
     "example",
     "example_path",
+    "expected_severity",
     "from_dict",
     "impact_score",
     "load",

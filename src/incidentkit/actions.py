@@ -338,6 +338,12 @@ class ActionItemCoverage:
     factor_items: tuple[tuple[int, ...], ...] = ()
     as_of: date = attrs.field(kw_only=True)
 
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        from incidentkit.display import action_item_coverage_html
+
+        return action_item_coverage_html(self)
+
 
 def _as_of_day(as_of: object) -> tuple[date | None, int]:
     """``as_of`` as a UTC day, and where it lies if that is not representable.

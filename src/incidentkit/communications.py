@@ -380,6 +380,12 @@ class CommunicationsSummary:
     external_indices: tuple[int, ...] = ()
     source: Source | None = None
 
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        from incidentkit.display import communications_summary_html
+
+        return communications_summary_html(self)
+
 
 # --- the summary --------------------------------------------------------------------
 

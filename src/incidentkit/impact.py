@@ -290,6 +290,12 @@ class ImpactScore:
     user_minutes: float | None
     impact_duration: timedelta | None = None
 
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        from incidentkit.display import impact_score_html
+
+        return impact_score_html(self)
+
 
 def _log_scale(amount: float | None, decades: float) -> float:
     if amount is None or amount <= 0:

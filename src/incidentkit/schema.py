@@ -335,3 +335,9 @@ class IncidentRecord:
     action_items: tuple[ActionItem, ...] = ()
     participants: tuple[Participant, ...] = ()
     extra: Mapping[str, JSONValue] = _extra()
+
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        from incidentkit.display import record_html
+
+        return record_html(self)

@@ -550,6 +550,12 @@ class PhaseDurations:
         """The six figures as a name → span mapping, in :data:`FIGURE_NAMES` order."""
         return {name: getattr(self, name) for name in FIGURE_NAMES}
 
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        from incidentkit.display import phase_durations_html
+
+        return phase_durations_html(self)
+
 
 # --- functions ------------------------------------------------------------------
 

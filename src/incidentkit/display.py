@@ -1,0 +1,702 @@
+"""Rich display in notebooks: HTML renderings of records and results.
+
+Jupyter shows an object through its ``_repr_html_`` method. The record and
+result classes are frozen attrs classes defined elsewhere; each delegates its
+``_repr_html_`` to a function here, so that all the markup (and all its
+escaping) lives in one module. Every piece of text taken from a record goes
+through :func:`html.escape`: a title such as ``<script>`` renders as text.
+
+The functions return a self-contained HTML fragment (no scripts, inline
+styles only), which notebooks, Sphinx galleries and e-mail clients all render.
+
+Example:
+    >>> import incidentkit as ik
+    >>> fragment = record_html(ik.example())
+    >>> fragment.startswith('<div class="incidentkit">')
+    True
+    >>> "Payment Service Degradation" in fragment
+    True
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from incidentkit.schema import IncidentRecord
+
+if TYPE_CHECKING:
+    from incidentkit.checks import Finding
+
+__all__ = [
+    "MAX_EVENTS",
+    "MAX_ROWS",
+    "Findings",
+    "action_item_coverage_html",
+    "bootstrap_stats_html",
+    "communications_summary_html",
+    "findings_html",
+    "format_duration",
+    "format_number",
+    "format_seconds",
+    "format_timestamp",
+    "group_stats_html",
+    "impact_score_html",
+    "phase_durations_html",
+    "record_html",
+    "table_html",
+]
+
+#: Events shown in a record's timeline before the rest are summarised.
+MAX_EVENTS: Final = 40
+#: Rows shown of a findings list or a table's head.
+MAX_ROWS: Final = 50
+
+_MISSING: Final = "—"
+_STYLE: Final = (
+    "<style>"
+    ".incidentkit table{border-collapse:collapse;margin:0.3em 0 0.6em 0}"
+    ".incidentkit th,.incidentkit td{padding:0.15em 0.6em;text-align:left;"
+    "vertical-align:top}"
+    ".incidentkit td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".incidentkit .muted{opacity:0.65}"
+    "</style>"
+)
+_LEVEL_COLOURS: Final = {"error": "#c62828", "warning": "#ef6c00", "info": "#1565c0"}
+
+
+# --- text formatting, shared with the command line ----------------------------
+
+
+def format_duration(span: timedelta | None) -> str:
+    """A span as its two largest units, e.g. ``2h 30m``; ``—`` for ``None``.
+
+    Units are days, hours, minutes and seconds; the second unit is the one
+    right below the first, and is left out when it is zero (``2h``), so the
+    text is rounded down to that unit. Negative spans (milestones out of
+    order) keep their sign.
+
+    Example:
+        >>> format_duration(timedelta(hours=2, minutes=30))
+        '2h 30m'
+        >>> format_duration(timedelta(minutes=-7)), format_duration(None)
+        ('-7m', '—')
+        >>> format_duration(timedelta(days=3, hours=4, minutes=5))
+        '3d 4h'
+        >>> format_duration(timedelta(seconds=45)), format_duration(timedelta(0))
+        ('45s', '0s')
+    """
+    if span is None:
+        return _MISSING
+    # Whole microseconds as a Python int: exact, and free of the overflow
+    # that abs(timedelta.min) would raise.
+    micro = span // timedelta(microseconds=1)
+    sign = "-" if micro < 0 else ""
+    whole, fraction = divmod(abs(micro), 1_000_000)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    units = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
+    for position, (amount, unit) in enumerate(units):
+        if amount:
+            if position == len(units) - 1:
+                return f"{sign}{amount}{unit}"
+            following, next_unit = units[position + 1]
+            if not following:
+                return f"{sign}{amount}{unit}"
+            return f"{sign}{amount}{unit} {following}{next_unit}"
+    return f"{sign}<1s" if fraction else "0s"
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A number of seconds (NaN or ``None`` for missing) as :func:`format_duration`.
+
+    Example:
+        >>> format_seconds(5400.0), format_seconds(float("nan"))
+        ('1h 30m', '—')
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return _MISSING
+    bound = timedelta.max.total_seconds()
+    if abs(seconds) > bound:
+        return f"{seconds:.3g}s"
+    return format_duration(timedelta(seconds=round(seconds)))
+
+
+def format_timestamp(moment: datetime | date | None) -> str:
+    """A UTC moment as ``2024-01-15 14:23 UTC`` (seconds only when not zero).
+
+    Example:
+        >>> format_timestamp(datetime(2024, 1, 15, 14, 23, tzinfo=timezone.utc))
+        '2024-01-15 14:23 UTC'
+    """
+    if moment is None:
+        return _MISSING
+    if not isinstance(moment, datetime):
+        return moment.isoformat()
+    # isoformat, not strftime: strftime("%Y") drops the zero padding of
+    # years before 1000 on some platforms.
+    spec = "seconds" if moment.second or moment.microsecond else "minutes"
+    if moment.utcoffset():
+        moment = moment.astimezone(timezone.utc)
+    naive = moment.replace(tzinfo=None)
+    return f"{naive.isoformat(sep=' ', timespec=spec)} UTC"
+
+
+def format_number(value: float | None, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits; ``—`` for NaN or ``None``.
+
+    Example:
+        >>> format_number(43.4567), format_number(937500.0), format_number(None)
+        ('43.5', '937,500', '—')
+    """
+    if value is None or not math.isfinite(value):
+        return _MISSING
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.{digits}g}"
+
+
+# --- HTML building blocks -------------------------------------------------------
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _wrap(*parts: str) -> str:
+    return '<div class="incidentkit">' + _STYLE + "".join(parts) + "</div>"
+
+
+def _heading(text: str, detail: str = "") -> str:
+    extra = f' <span class="muted">{_e(detail)}</span>' if detail else ""
+    return f"<div><strong>{_e(text)}</strong>{extra}</div>"
+
+
+def _table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    numeric: Sequence[bool] = (),
+) -> str:
+    head = "".join(f"<th>{_e(name)}</th>" for name in header)
+    body = []
+    for row in rows:
+        cells = []
+        for position, cell in enumerate(row):
+            right = position < len(numeric) and numeric[position]
+            attribute = ' class="num"' if right else ""
+            cells.append(f"<td{attribute}>{_e(cell)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _note(text: str) -> str:
+    return f'<div class="muted">{_e(text)}</div>'
+
+
+def _indices(values: Sequence[int]) -> str:
+    return ", ".join(str(value) for value in values) or "none"
+
+
+# --- one incident -----------------------------------------------------------------
+
+
+def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
+    """A compact summary of a record: header, milestones and timeline.
+
+    Args:
+        rec: The record.
+        max_events: Timeline rows shown; the rest are counted.
+
+    Example:
+        >>> import attrs, incidentkit as ik
+        >>> rec = ik.example()
+        >>> bad = attrs.evolve(rec, incident=attrs.evolve(
+        ...     rec.incident, title="<script>alert(1)</script>"))
+        >>> "<script>" in record_html(bad)
+        False
+        >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in record_html(bad)
+        True
+    """
+    from incidentkit.timeline import MILESTONE_NAMES, phase_durations
+
+    incident = rec.incident
+    durations = phase_durations(rec)
+    level = incident.severity_level
+    severity = incident.severity if level is None else f"{incident.severity} ({level})"
+    summary = _table(
+        ("severity", "status", "service", "declared", "resolved", "time to resolve"),
+        [
+            (
+                severity,
+                incident.status,
+                incident.service or _MISSING,
+                format_timestamp(incident.declared_at),
+                format_timestamp(incident.resolved_at),
+                format_duration(durations.time_to_resolve),
+            )
+        ],
+    )
+    found = durations.milestones
+    marks = _table(
+        MILESTONE_NAMES,
+        [[format_timestamp(getattr(found, name)) for name in MILESTONE_NAMES]],
+    )
+    events = sorted(rec.events, key=lambda event: event.timestamp)
+    shown = events[: max(0, max_events)]
+    timeline = _table(
+        ("time", "type", "actor", "description"),
+        [
+            (
+                format_timestamp(event.timestamp),
+                event.type.value,
+                event.actor or "",
+                event.description or "",
+            )
+            for event in shown
+        ],
+    )
+    hidden = len(events) - len(shown)
+    more = _note(f"… and {hidden} more events") if hidden else ""
+    counts = (
+        f"{len(rec.events)} events, "
+        f"{len(rec.communications or ())} communications, "
+        f"{len(rec.action_items)} action items"
+    )
+    return _wrap(
+        _heading(f"{incident.id} · {incident.title}", counts),
+        summary,
+        _heading("Milestones"),
+        marks,
+        _heading("Timeline"),
+        timeline,
+        more,
+    )
+
+
+class _PhaseDurationsLike(Protocol):
+    @property
+    def phases(self) -> Mapping[str, timedelta | None]: ...
+
+    @property
+    def figures(self) -> Mapping[str, timedelta | None]: ...
+
+
+def phase_durations_html(durations: _PhaseDurationsLike) -> str:
+    """The figures and the phases, each with where it starts and ends.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.timeline import phase_durations
+        >>> "2h 30m" in phase_durations_html(phase_durations(ik.example()))
+        True
+    """
+    from incidentkit.timeline import FIGURES, PHASES
+
+    figures = _table(
+        ("figure", "from → to", "duration"),
+        [
+            (name, " → ".join(FIGURES[name]), format_duration(span))
+            for name, span in durations.figures.items()
+        ],
+        numeric=(False, False, True),
+    )
+    phases = _table(
+        ("phase", "from → to", "duration"),
+        [
+            (name, " → ".join(PHASES[name]), format_duration(span))
+            for name, span in durations.phases.items()
+        ],
+        numeric=(False, False, True),
+    )
+    return _wrap(_heading("Figures"), figures, _heading("Phases"), phases)
+
+
+def impact_score_html(score: Any) -> str:
+    """An impact score with each component's weight, value and points.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.impact import impact_score
+        >>> "users_share" in impact_score_html(impact_score(ik.example()))
+        True
+    """
+    rows = [
+        (
+            name,
+            component.group,
+            format_number(component.weight),
+            f"{component.value:.3f}",
+            f"{component.contribution:.2f}",
+        )
+        for name, component in score.components.items()
+    ]
+    components = _table(
+        ("component", "group", "weight", "value", "points"),
+        rows,
+        numeric=(False, False, True, True, True),
+    )
+    minutes = score.user_minutes
+    detail = f"user-minutes {format_number(minutes)}"
+    return _wrap(_heading(f"Impact score {score.score:.1f} / 100", detail), components)
+
+
+def communications_summary_html(summary: Any) -> str:
+    """Updates, gaps and promises of one incident's external communications.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.communications import communications_summary
+        >>> "broken" in communications_summary_html(
+        ...     communications_summary(ik.example()))
+        True
+    """
+    facts = _table(
+        (
+            "external updates",
+            "time to first update",
+            "longest gap",
+            "promises",
+            "broken",
+        ),
+        [
+            (
+                len(summary.external_updates),
+                format_duration(summary.time_to_first_update),
+                format_duration(max(summary.gaps, default=None)),
+                len(summary.promises),
+                len(summary.broken_promises),
+            )
+        ],
+    )
+    promises = ""
+    if summary.promises:
+        promises = _table(
+            ("made at", "promised by", "next update", "kept"),
+            [
+                (
+                    format_timestamp(promise.made_at),
+                    format_timestamp(promise.promised_by),
+                    format_timestamp(promise.next_update_at),
+                    {True: "broken", False: "kept", None: "not judged"}[promise.broken],
+                )
+                for promise in summary.promises
+            ],
+        )
+    return _wrap(_heading("Communications"), facts, promises)
+
+
+def action_item_coverage_html(coverage: Any) -> str:
+    """Action items by type, required types missing, and items needing care.
+
+    Example:
+        >>> from types import SimpleNamespace as S
+        >>> cov = S(by_type={"prevention": 2}, required_types=frozenset(
+        ...     {"prevention", "detection"}), missing_types=frozenset({"detection"}),
+        ...     overdue=(1,), without_owner=(), without_deadline=(),
+        ...     unaddressed_factors=())
+        >>> "detection" in action_item_coverage_html(cov)
+        True
+    """
+    by_type = _table(
+        ("type", "items"),
+        list(coverage.by_type.items()),  # canonical types first, in order
+        numeric=(False, True),
+    )
+    facts = _table(
+        ("required", "missing", "overdue", "without owner", "without deadline"),
+        [
+            (
+                ", ".join(sorted(coverage.required_types)) or "none",
+                ", ".join(sorted(coverage.missing_types)) or "none",
+                _indices(coverage.overdue),
+                _indices(coverage.without_owner),
+                _indices(coverage.without_deadline),
+            )
+        ],
+    )
+    factors = ""
+    if coverage.unaddressed_factors:
+        factors = _heading("Contributing factors no item addresses") + _table(
+            ("factor",), [(factor,) for factor in coverage.unaddressed_factors]
+        )
+    return _wrap(_heading("Action items"), by_type, facts, factors)
+
+
+# --- findings -------------------------------------------------------------------
+
+
+def findings_html(findings: Sequence[Any], *, max_rows: int = MAX_ROWS) -> str:
+    """A list of check findings as a table, errors first in each level's colour.
+
+    Example:
+        >>> from types import SimpleNamespace as S
+        >>> f = S(code="X1", level="error", path="incident.title",
+        ...       message="<b>bold</b>")
+        >>> "&lt;b&gt;bold&lt;/b&gt;" in findings_html([f])
+        True
+        >>> "no findings" in findings_html([])
+        True
+    """
+    if not findings:
+        return _wrap(_heading("Findings", "no findings"))
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[str(finding.level)] = counts.get(str(finding.level), 0) + 1
+    detail = ", ".join(f"{count} {level}" for level, count in counts.items())
+    rows = []
+    for finding in list(findings)[: max(0, max_rows)]:
+        level = str(finding.level)
+        colour = _LEVEL_COLOURS.get(level)
+        style = f' style="color:{colour}"' if colour else ""
+        rows.append(
+            "<tr>"
+            f"<td{style}>{_e(level)}</td>"
+            f"<td>{_e(finding.code)}</td>"
+            f"<td><code>{_e(finding.path or '$')}</code></td>"
+            f"<td>{_e(finding.message)}</td>"
+            "</tr>"
+        )
+    head = "".join(f"<th>{name}</th>" for name in ("level", "code", "path", "message"))
+    table = (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    hidden = len(findings) - min(len(findings), max(0, max_rows))
+    more = _note(f"… and {hidden} more findings") if hidden else ""
+    return _wrap(_heading("Findings", detail), table, more)
+
+
+class Findings(list["Finding"]):
+    """A list of findings that renders as a table in notebooks.
+
+    It is a plain ``list`` in every other respect (equality with a list
+    included), so code that builds or compares findings is unchanged;
+    :func:`incidentkit.check` returns one.
+
+    Example:
+        >>> Findings([]) == []
+        True
+        >>> "no findings" in Findings()._repr_html_()
+        True
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return findings_html(self)
+
+
+# --- many incidents ---------------------------------------------------------------
+
+
+def _is_duration(column: object) -> bool:
+    from incidentkit.timeline import FIGURE_NAMES, PHASE_NAMES
+
+    return column in FIGURE_NAMES or column in PHASE_NAMES
+
+
+def _value_cell(value: object, seconds: bool) -> str:
+    """One value of a table or a statistic, as text."""
+    import numpy as np
+
+    if value is None:
+        return _MISSING
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return _MISSING
+        unit = np.datetime_data(value.dtype)[0]
+        if unit in ("Y", "M", "D"):
+            return str(value)
+        return f"{np.datetime_as_string(value, unit='m').replace('T', ' ')} UTC"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return format_seconds(number) if seconds else format_number(number)
+    return str(value)
+
+
+def _group_labels(stats: Any) -> list[str]:
+    """A printable label per group: ``SEV1``, ``2024-01``, ``a / b``."""
+    import numpy as np
+
+    groups = np.asarray(stats.groups)
+    keys = tuple(getattr(stats, "by", ()) or ())
+
+    def one(value: object, key: str | None) -> str:
+        if key == "severity" and isinstance(value, (int, np.integer)):
+            return f"SEV{int(value)}"
+        return _value_cell(value, seconds=False)
+
+    if groups.dtype.names:
+        return [
+            " / ".join(one(row[name], name) for name in groups.dtype.names)
+            for row in groups
+        ]
+    key = keys[0] if len(keys) == 1 else None
+    return (
+        [one(value, key) for value in groups.tolist()]
+        if groups.dtype.kind
+        in (
+            "O",
+            "U",
+            "i",
+            "u",
+        )
+        else [one(value, key) for value in groups]
+    )
+
+
+def group_stats_html(stats: Any, *, seconds: bool | None = None) -> str:
+    """Grouped statistics as a table: one row per group, sample sizes shown.
+
+    Args:
+        stats: A :class:`~incidentkit.GroupStats` (or anything with its
+            ``groups``, ``count``, ``missing``, ``mean``, ``median``,
+            ``p90``, ``p95``, ``min`` and ``max``).
+        seconds: Show the values as durations; by default they are when the
+            column is one of the figures or phases (seconds).
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.table import IncidentTable
+        >>> table = IncidentTable.from_records([ik.example()])
+        >>> html = group_stats_html(table.group_stats("time_to_resolve", by="severity"))
+        >>> "<td>SEV1</td>" in html, "2h 30m" in html
+        (True, True)
+    """
+    column = getattr(stats, "column", None)
+    as_time = _is_duration(column) if seconds is None else seconds
+    names = ("median", "p90", "p95", "mean", "min", "max")
+    labels = _group_labels(stats)
+    shown = labels[: MAX_ROWS * 4]
+    rows = []
+    for position, label in enumerate(shown):
+        row: list[object] = [
+            label,
+            f"{int(stats.count[position]):,}",
+            f"{int(stats.missing[position]):,}",
+        ]
+        row.extend(
+            _value_cell(float(getattr(stats, name)[position]), as_time)
+            for name in names
+        )
+        rows.append(row)
+    keys = tuple(getattr(stats, "by", ()) or ())
+    table = _table(
+        (" / ".join(keys) or "group", "count", "missing", *names),
+        rows,
+        numeric=(False, *([True] * (2 + len(names)))),
+    )
+    title = str(column) if column else "Group statistics"
+    if keys:
+        title += f" by {', '.join(keys)}"
+    noun = "group" if len(labels) == 1 else "groups"
+    hidden = len(labels) - len(shown)
+    more = _note(f"… and {hidden} more groups") if hidden else ""
+    return _wrap(_heading(title, f"{len(labels)} {noun}"), table, more)
+
+
+def bootstrap_stats_html(stats: Any) -> str:
+    """A statistic by group with its bootstrap interval and sample size.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.table import IncidentTable
+        >>> table = IncidentTable.from_records([ik.example()] * 3)
+        >>> ci = table.bootstrap("time_to_resolve", by="severity", n=50, seed=1)
+        >>> "2h 30m – 2h 30m" in bootstrap_stats_html(ci)
+        True
+    """
+    as_time = _is_duration(stats.column)
+    labels = _group_labels(stats)
+    rows = [
+        (
+            label,
+            f"{int(stats.count[i]):,}",
+            _value_cell(float(stats.estimate[i]), as_time),
+            f"{_value_cell(float(stats.low[i]), as_time)} – "
+            f"{_value_cell(float(stats.high[i]), as_time)}",
+        )
+        for i, label in enumerate(labels[: MAX_ROWS * 4])
+    ]
+    keys = tuple(stats.by)
+    table = _table(
+        (
+            " / ".join(keys) or "group",
+            "count",
+            stats.stat,
+            f"{stats.confidence:.0%} CI",
+        ),
+        rows,
+        numeric=(False, True, True, True),
+    )
+    title = f"{stats.stat} of {stats.column}" + (
+        f" by {', '.join(keys)}" if keys else ""
+    )
+    detail = f"bootstrap, {stats.n:,} resamples"
+    return _wrap(_heading(title, detail), table)
+
+
+#: Columns shown first in a table's preview, when present.
+_PREVIEW_COLUMNS: Final = (
+    "id",
+    "severity_label",
+    "service",
+    "status",
+    "declared_at",
+    "resolved",
+    "time_to_detect",
+    "time_to_mitigate",
+    "time_to_resolve",
+    "impact_score",
+    "action_items",
+)
+
+
+def table_html(table: Any, *, rows: int = 5) -> str:
+    """An incident table's shape and its first rows, in its main columns.
+
+    Args:
+        table: An :class:`~incidentkit.IncidentTable`.
+        rows: How many rows to show.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.table import IncidentTable
+        >>> html = table_html(IncidentTable.from_records([ik.example()] * 7))
+        >>> "7 incidents" in html, html.count("<td>INC-2024-0142</td>")
+        (True, 5)
+    """
+    count = len(table)
+    columns = list(table.columns)
+    preview = [name for name in _PREVIEW_COLUMNS if name in columns]
+    shown = min(count, max(0, rows))
+    # Only the first rows are taken before reading columns: the id column of
+    # a large table is decoded row by row.
+    head = table[:shown]
+    values = {name: head[name] for name in preview}
+    body = [
+        [_value_cell(values[name][row], _is_duration(name)) for name in preview]
+        for row in range(shown)
+    ]
+    grid = _table(preview, body)
+    notes = []
+    if count > shown:
+        notes.append(f"… {count - shown:,} more rows")
+    if len(columns) > len(preview):
+        notes.append(f"{len(columns) - len(preview)} more columns: table.columns")
+    noun = "incident" if count == 1 else "incidents"
+    return _wrap(
+        _heading("IncidentTable", f"{count:,} {noun} × {len(columns)} columns"),
+        grid,
+        _note("; ".join(notes)) if notes else "",
+    )
