@@ -384,3 +384,18 @@ def test_integers_too_long_to_write_back_are_rejected(example_doc):
     assert caught.value.errors == [
         "events[0].metadata.huge: integer with over 308 digits"
     ]
+
+
+def test_a_key_named_extra_is_kept_like_any_unknown_key(example_doc):
+    example_doc["extra"] = {"a": 1}
+    example_doc["incident"]["extra"] = [1, 2]
+    rec = ik.from_dict(example_doc)
+    assert rec.extra == {"extra": {"a": 1}}
+    assert rec.incident.extra == {"extra": [1, 2]}
+    assert ik.to_dict(rec) == example_doc
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.from_dict(example_doc, strict=True)
+    assert sorted(caught.value.errors) == [
+        "extra: unknown key (strict mode keeps only known keys)",
+        "incident.extra: unknown key (strict mode keeps only known keys)",
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import reprlib
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
@@ -62,11 +63,30 @@ class Invalid(ValueError):
     """A value breaks a rule; its message already says which and shows it."""
 
 
+def _short_repr() -> reprlib.Repr:
+    # reprlib stops at a depth and a length, so a value nested 100,000 deep or
+    # a 10 MB string costs a few characters in a message, not a RecursionError.
+    shortener = reprlib.Repr()
+    shortener.maxlevel = 3
+    shortener.maxstring = shortener.maxother = shortener.maxlong = _SHOWN_CHARS
+    shortener.maxlist = shortener.maxtuple = shortener.maxset = 5
+    shortener.maxdict = 4
+    return shortener
+
+
+_SHORT_REPR: Final = _short_repr()
+
+
 def show(value: object) -> str:
-    """Render a bad value for an error message, shortened, with its type."""
-    text = repr(value)
-    if len(text) > _SHOWN_CHARS:
-        text = text[: _SHOWN_CHARS - 3] + "..."
+    """Render a bad value for an error message, shortened, with its type.
+
+    Example:
+        >>> show("x" * 1000)
+        "'xxxxxxxxxxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxxxxxxxxxxxx'"
+        >>> show([[[[[1]]]]])
+        '[[[[...]]]] (list)'
+    """
+    text = _SHORT_REPR.repr(value)
     if isinstance(value, str):
         return text
     return f"{text} ({type(value).__name__})"
@@ -106,13 +126,13 @@ def parse_timestamp(value: object, *, assume_utc: bool = False) -> datetime:
             parsed = isoparse(value)
         except (ValueError, OverflowError, TypeError):
             raise Invalid(
-                f"timestamp {value!r} is not a valid ISO 8601 date and time"
+                f"timestamp {show(value)} is not a valid ISO 8601 date and time"
             ) from None
     offset = parsed.utcoffset()
     if offset is None:
         if not assume_utc:
             raise Invalid(
-                f"timestamp {value!r} has no UTC offset "
+                f"timestamp {show(value)} has no UTC offset "
                 "(add 'Z' or '+00:00', or load with assume_utc=True)"
             )
         return parsed.replace(tzinfo=_UTC)
@@ -122,7 +142,7 @@ def parse_timestamp(value: object, *, assume_utc: bool = False) -> datetime:
         return parsed.astimezone(_UTC)
     except OverflowError:
         raise Invalid(
-            f"timestamp {value!r} falls outside years 1-9999 when converted to UTC"
+            f"timestamp {show(value)} falls outside years 1-9999 when converted to UTC"
         ) from None
 
 
@@ -140,7 +160,7 @@ def parse_date(value: object) -> date:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"date {value!r} is not a valid YYYY-MM-DD date") from None
+        raise Invalid(f"date {show(value)} is not a valid YYYY-MM-DD date") from None
 
 
 def _parse_date_or_timestamp(value: object, *, assume_utc: bool) -> datetime | date:
@@ -294,6 +314,9 @@ def _located(path: tuple[str | int, ...], message: str) -> Exception:
     exc: Exception = Invalid(message)
     for position in range(len(path) - 1, -1, -1):
         step = path[position]
+        if isinstance(step, str) and len(step) > _SHOWN_CHARS:
+            # A 10 MB key must not make a 10 MB path.
+            step = step[: _SHOWN_CHARS - 3] + "..."
         note: object = (
             IterableValidationNote("", step, Any)
             if isinstance(step, int)
@@ -443,16 +466,18 @@ def _class_hook_factory(
         if known.issuperset(value):
             return base(value, cls)
         unknown = {key: value[key] for key in value if key not in known}
+        extra: Any = None
         if strict or not has_extra:
-            raise _problems_error(
-                [
-                    ((key,), "unknown key (strict mode keeps only known keys)")
-                    if isinstance(key, str)
-                    else ((), f"object key {show(key)} is not a string")
-                    for key in unknown
-                ]
-            )
-        extra, problems = _copy_json(unknown)
+            problems: list[_Problem] = [
+                ((key,), "unknown key (strict mode keeps only known keys)")
+                if isinstance(key, str)
+                else ((), f"object key {show(key)} is not a string")
+                for key in unknown
+            ]
+        else:
+            extra, problems = _copy_json(unknown)
+        # The known keys are structured either way, so that one pass reports
+        # the problems nested below an unknown key's neighbours too.
         errors: list[Exception] = []
         instance = None
         try:
@@ -463,6 +488,8 @@ def _class_hook_factory(
             errors.extend(_problems_error(problems).exceptions)  # type: ignore[attr-defined]
         if errors or instance is None:
             raise ClassValidationError("", errors, cls)
+        if extra is None:
+            return instance
         return attrs.evolve(instance, extra=extra)  # type: ignore[misc]
 
     return structure_class

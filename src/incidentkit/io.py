@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -49,11 +50,23 @@ __all__ = [
     "to_dict",
 ]
 
+_MAYBE_HUGE_INTEGER: Final = re.compile(rb"\d{19}")
+
 #: The document formats ``format=`` accepts.
 FORMATS: Final = ("incidentkit", "statuspage", "pagerduty", "incidentio")
 
 PathLike = str | os.PathLike[str]
 Source = PathLike | Iterable[PathLike]
+
+
+def orjson_reads_exactly(raw: bytes) -> bool:
+    """Whether orjson is installed and reads ``raw`` without changing it.
+
+    orjson reads integers beyond 64 bits as floats; a run of 19 digits
+    (usually inside a long id string, which would be harmless) sends the
+    document to the stdlib, which keeps every integer exact.
+    """
+    return orjson is not None and _MAYBE_HUGE_INTEGER.search(raw) is None
 
 
 def parse_json(data: str | bytes | bytearray | memoryview) -> Any:
@@ -66,7 +79,7 @@ def parse_json(data: str | bytes | bytearray | memoryview) -> Any:
         raw = bytes(data)
         if raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
-        if orjson is not None:
+        if orjson_reads_exactly(raw):
             try:
                 return orjson.loads(raw)
             except orjson.JSONDecodeError:

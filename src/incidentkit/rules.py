@@ -26,6 +26,7 @@ another shows; ``info`` is a heuristic worth a look.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final, Literal
 
 import attrs
@@ -458,4 +459,6 @@ _RULE_LIST: Final = (
 )
 
 #: Every rule by code, in code order.
-RULES: Final[Mapping[str, Rule]] = {rule.code: rule for rule in _RULE_LIST}
+RULES: Final[Mapping[str, Rule]] = MappingProxyType(
+    {rule.code: rule for rule in _RULE_LIST}
+)

@@ -101,7 +101,8 @@ def _no_known_keys_in_extra(
 ) -> None:
     if not value:
         return
-    known = {field.name for field in attrs.fields(type(instance))}
+    # A document may well have a key named "extra"; only the real fields clash.
+    known = {field.name for field in attrs.fields(type(instance))} - {"extra"}
     clash = sorted(known.intersection(value))
     if clash:
         raise ValueError(
