@@ -1,0 +1,484 @@
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from incidentkit.errors import ValidationError
+from incidentkit.stats import (
+    BootstrapStats,
+    Grouping,
+    GroupStats,
+    _replicates,
+    _sorted_groups,
+    compare_samples,
+    grouped_bootstrap,
+    grouped_kaplan_meier,
+    grouped_summary,
+)
+
+# --- references: plain loops -------------------------------------------------
+
+
+def loop_summary(values: list[float], codes: list[int], n_groups: int) -> dict:
+    """One group at a time with numpy.percentile, as a user would write it."""
+    out: dict[str, list[float]] = {
+        key: []
+        for key in ("count", "missing", "mean", "median", "p90", "p95", "min", "max")
+    }
+    for group in range(n_groups):
+        rows = [
+            value for value, code in zip(values, codes, strict=True) if code == group
+        ]
+        present = np.array([value for value in rows if not math.isnan(value)])
+        out["count"].append(present.size)
+        out["missing"].append(len(rows) - present.size)
+        if present.size == 0:
+            for key in ("mean", "median", "p90", "p95", "min", "max"):
+                out[key].append(math.nan)
+            continue
+        out["mean"].append(float(np.mean(present)))
+        out["median"].append(float(np.percentile(present, 50)))
+        out["p90"].append(float(np.percentile(present, 90)))
+        out["p95"].append(float(np.percentile(present, 95)))
+        out["min"].append(float(np.min(present)))
+        out["max"].append(float(np.max(present)))
+    return out
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def assert_summary_matches(values, codes, n_groups, method):
+    result = grouped_summary(
+        np.array(values, dtype=np.float64), Grouping(codes, n_groups), method=method
+    )
+    expected = loop_summary(values, codes, n_groups)
+    assert result.count.tolist() == expected["count"]
+    assert result.missing.tolist() == expected["missing"]
+    for key in ("median", "p90", "p95", "min", "max"):
+        got = getattr(result, key).tolist()
+        assert all(map(same, got, expected[key])), (key, got, expected[key])
+    for got, want, group in zip(
+        result.mean.tolist(), expected["mean"], range(n_groups), strict=True
+    ):
+        if math.isnan(want):
+            assert math.isnan(got)
+        else:
+            scale = max(
+                abs(v)
+                for v, c in zip(values, codes, strict=True)
+                if c == group and v == v
+            )
+            assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-12 * scale)
+
+
+# --- grouped_summary ---------------------------------------------------------
+
+finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, width=64)
+value_lists = st.lists(finite | st.just(math.nan) | st.just(-0.0), max_size=60)
+
+
+@given(data=st.data(), method=st.sampled_from(["sort", "select", "auto"]))
+def test_summary_equals_a_loop_with_numpy_percentile(data, method):
+    n_groups = data.draw(st.integers(min_value=1, max_value=6))
+    values = data.draw(value_lists)
+    # Negative codes put rows in no group; some groups stay empty.
+    codes = data.draw(
+        st.lists(
+            st.integers(min_value=-1, max_value=n_groups - 1),
+            min_size=len(values),
+            max_size=len(values),
+        )
+    )
+    assert_summary_matches(values, codes, n_groups, method)
+
+
+@given(
+    values=st.lists(
+        st.floats(allow_nan=True, allow_infinity=False, width=64), max_size=30
+    ),
+    method=st.sampled_from(["sort", "select"]),
+)
+def test_summary_quantiles_over_the_whole_float_range(values, method):
+    # Extreme magnitudes force the lexsort path (value bits + group bits > 64)
+    # and the widest buckets; means may overflow, quantiles may not differ.
+    codes = [index % 2 for index in range(len(values))]
+    result = grouped_summary(
+        np.array(values, dtype=float), Grouping(codes, 2), method=method
+    )
+    with np.errstate(all="ignore"):  # numpy's own overflow near the limits
+        expected = loop_summary(values, codes, 2)
+    for key in ("median", "p90", "p95", "min", "max"):
+        assert all(map(same, getattr(result, key).tolist(), expected[key])), key
+
+
+def test_summary_by_hand():
+    # Group 0 holds 1, 3, 5 (and a NaN): median 3; p90 at rank 0.9 × 2 = 1.8,
+    # 3 + 0.8 × (5 − 3) = 4.6; p95 at 1.9: 3 + 0.9 × 2 = 4.8; mean 9 / 3 = 3.
+    # Group 1 holds −2 alone; group 2 is empty.
+    result = grouped_summary(
+        [5.0, 1.0, math.nan, 3.0, -2.0], Grouping([0, 0, 0, 0, 1], 3)
+    )
+    assert result.count.tolist() == [3, 1, 0]
+    assert result.missing.tolist() == [1, 0, 0]
+    assert result.mean[:2].tolist() == [3.0, -2.0]
+    assert result.median[:2].tolist() == [3.0, -2.0]
+    assert result.p90[0] == pytest.approx(4.6)
+    assert result.p95[0] == pytest.approx(4.8)
+    assert result.min[:2].tolist() == [1.0, -2.0]
+    assert result.max[:2].tolist() == [5.0, -2.0]
+    assert np.isnan(result.median[2])
+    assert np.isnan(result.mean[2])
+
+
+@pytest.mark.parametrize(
+    ("values", "method"),
+    [
+        ([1.0, 2.0, 2.0, 3.0], "sort-uint8"),  # a few bits of value, one group bit
+        ([1.0, 1.5, 2.5, 3.0], "sort-uint64"),  # mantissa bits spread out
+        ([-1e300, 1e300, 5.0, -5.0], "lexsort"),  # 64 value bits + a group bit
+    ],
+)
+def test_sort_path_uses_the_narrowest_key(values, method):
+    result = grouped_summary(values, Grouping([0, 1, 0, 1], 2), method="sort")
+    assert result.method == method
+    assert_summary_matches(values, [0, 1, 0, 1], 2, "sort")
+
+
+def test_select_path_on_a_large_heavy_tailed_sample():
+    rng = np.random.default_rng(5)
+    n = 80_000
+    values = np.round(rng.lognormal(8, 1.5, n))
+    values[rng.random(n) < 0.1] = np.nan
+    values[:100] = -values[:100]  # negative spans
+    codes = rng.integers(-1, 7, n)
+    result = grouped_summary(values, Grouping(codes, 7))
+    assert result.method == "select"
+    assert_summary_matches(values.tolist(), codes.tolist(), 7, "select")
+
+
+def test_summary_of_nothing():
+    result = grouped_summary(np.empty(0), Grouping(np.empty(0, dtype=int), 2))
+    assert result.count.tolist() == [0, 0]
+    assert np.isnan(result.median).all()
+    all_missing = grouped_summary(
+        [math.nan] * 3, Grouping([0, 1, 1], 2), method="select"
+    )
+    assert all_missing.missing.tolist() == [1, 2]
+
+
+def test_grouping_rejects_bad_codes():
+    with pytest.raises(ValidationError, match="codes: must be below n_groups=2"):
+        Grouping([0, 2], 2)
+    with pytest.raises(
+        ValidationError, match="codes: expected a 1-D array of integers"
+    ):
+        Grouping([0.5], 2)
+    with pytest.raises(ValidationError, match="n_groups: must be >= 0"):
+        Grouping([], -1)
+    with pytest.raises(
+        ValidationError, match="values: has 1 rows but the grouping has 2"
+    ):
+        grouped_summary([1.0], Grouping([0, 0], 1))
+    with pytest.raises(ValidationError, match="method: expected"):
+        grouped_summary([1.0], Grouping([0], 1), method="fast")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="values: expected numbers"):
+        grouped_summary(["a"], Grouping([0], 1))
+
+
+def test_summary_does_not_modify_its_input():
+    values = np.array([3.0, math.nan, -1.0])
+    codes = np.array([0, 0, 1])
+    grouped_summary(values, Grouping(codes, 2), method="select")
+    grouped_summary(values, Grouping(codes, 2), method="sort")
+    assert values[0] == 3.0
+    assert math.isnan(values[1])
+    assert values[2] == -1.0
+    assert codes.tolist() == [0, 0, 1]
+
+
+# --- bootstrap ---------------------------------------------------------------
+
+
+def exact_resampling_distribution(sample: list[float], statistic) -> Counter:
+    """Every resample with replacement, equally likely: the true distribution."""
+    found: Counter = Counter()
+    for draw in itertools.product(sample, repeat=len(sample)):
+        found[statistic(np.array(draw))] += 1
+    return found
+
+
+@pytest.mark.parametrize(
+    ("stat", "statistic"),
+    [
+        ("median", lambda x: float(np.percentile(x, 50))),
+        ("p90", lambda x: float(np.percentile(x, 90))),
+        ("mean", lambda x: float(np.mean(x))),
+    ],
+)
+def test_bootstrap_replicates_follow_the_resampling_distribution(stat, statistic):
+    # The order-statistic shortcut must draw exactly what resampling all m
+    # values draws; with 4 values there are 4**4 = 256 equally likely
+    # resamples to enumerate.
+    sample = [1.0, 2.0, 4.0, 8.0]
+    exact = exact_resampling_distribution(sample, statistic)
+    q = {"median": 0.5, "p90": 0.9, "mean": None}[stat]
+    ordered = _sorted_groups(np.array(sample), Grouping([0] * 4, 1))
+    n = 40_000
+    drawn = _replicates(ordered, q, n, np.random.default_rng(11))[:, 0]
+    seen = Counter(np.round(drawn, 9).tolist())
+    total = sum(exact.values())
+    for value, ways in exact.items():
+        p = ways / total
+        # Within five standard errors of the binomial count.
+        assert abs(seen[round(value, 9)] - n * p) <= 5 * math.sqrt(n * p * (1 - p)) + 1
+    assert set(seen) <= {round(value, 9) for value in exact}
+
+
+def test_bootstrap_is_reproducible_and_brackets_the_estimate():
+    rng = np.random.default_rng(3)
+    values = rng.lognormal(7, 1.0, 500)
+    codes = rng.integers(0, 3, 500)
+    first = grouped_bootstrap(values, Grouping(codes, 3), seed=42, n=1000)
+    second = grouped_bootstrap(values, Grouping(codes, 3), seed=42, n=1000)
+    assert first.low.tolist() == second.low.tolist()
+    assert first.high.tolist() == second.high.tolist()
+    for group in range(3):
+        present = values[codes == group]
+        assert first.estimate[group] == np.percentile(present, 50)
+        assert first.count[group] == present.size
+        assert first.low[group] < first.estimate[group] < first.high[group]
+
+
+def test_bootstrap_edge_groups():
+    # Group 0 has one value: every resample is that value. Group 1 is empty.
+    result = grouped_bootstrap([7.0, math.nan], Grouping([0, 1], 2), seed=1, n=50)
+    assert result.low[0] == result.high[0] == result.estimate[0] == 7.0
+    assert np.isnan([result.low[1], result.high[1], result.estimate[1]]).all()
+
+
+def test_bootstrap_arguments():
+    with pytest.raises(ValidationError, match="stat: expected one of mean, median"):
+        grouped_bootstrap([1.0], Grouping([0], 1), stat="mode")
+    with pytest.raises(ValidationError, match="n: must be at least 1"):
+        grouped_bootstrap([1.0], Grouping([0], 1), n=0)
+    with pytest.raises(ValidationError, match="confidence: expected a number between"):
+        grouped_bootstrap([1.0], Grouping([0], 1), confidence=95)
+
+
+# --- Kaplan–Meier ------------------------------------------------------------
+
+
+def kaplan_meier_exact(times, ended, levels):
+    """The textbook estimator with exact fractions, one group."""
+    rows = sorted(zip(times, ended, strict=True), key=lambda row: (row[0], not row[1]))
+    at_risk = len(rows)
+    survival = Fraction(1)
+    found = [math.nan] * len(levels)
+    for time, end in rows:
+        if end:
+            survival *= Fraction(at_risk - 1, at_risk)
+            for index, level in enumerate(levels):
+                if math.isnan(found[index]) and survival <= 1 - Fraction(level):
+                    found[index] = time
+        at_risk -= 1
+    return found
+
+
+levels = (0.5, 0.9, 0.95)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=8).map(float),  # many ties
+            st.booleans(),
+            st.integers(min_value=-1, max_value=2),
+        ),
+        max_size=30,
+    )
+)
+def test_kaplan_meier_equals_the_exact_textbook_estimate(rows):
+    times = [row[0] for row in rows]
+    ended = [row[1] for row in rows]
+    codes = [row[2] for row in rows]
+    result = grouped_kaplan_meier(
+        np.array(times), np.array(ended, dtype=bool), Grouping(codes, 3), levels
+    )
+    for group in range(3):
+        mine = [(t, e) for t, e, c in rows if c == group]
+        expected = kaplan_meier_exact(
+            [t for t, _ in mine],
+            [e for _, e in mine],
+            [Fraction(str(q)) for q in levels],
+        )
+        got = result.quantiles[:, group].tolist()
+        assert all(map(same, got, expected)), (group, got, expected)
+        assert result.count[group] == len(mine)
+        assert result.events[group] == sum(e for _, e in mine)
+        assert result.censored[group] == len(mine) - sum(e for _, e in mine)
+
+
+@given(
+    times=st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=40)
+)
+def test_kaplan_meier_without_censoring_is_the_inverted_cdf_quantile(times):
+    result = grouped_kaplan_meier(
+        np.array(times), np.ones(len(times), dtype=bool), Grouping([0] * len(times), 1)
+    )
+    for index, q in enumerate(levels):
+        assert result.quantiles[index, 0] == np.percentile(
+            times, q * 100, method="inverted_cdf"
+        )
+
+
+def test_kaplan_meier_by_hand():
+    # Durations 1, 2+, 3, 4 (2 still open). S(1) = 3/4; at 3, two are at risk:
+    # S(3) = 3/4 × 1/2 = 3/8 <= 1/2, so the median is 3; S(4) = 0, so the p90
+    # and p95 are 4. Dropping the open one would also give a median of 3 here,
+    # but closing it at 2 would give 2.
+    result = grouped_kaplan_meier(
+        [1.0, 2.0, 3.0, 4.0], [True, False, True, True], Grouping([0, 0, 0, 0], 1)
+    )
+    assert result.quantiles[:, 0].tolist() == [3.0, 4.0, 4.0]
+    # With most incidents still open the median is never reached.
+    open_heavy = grouped_kaplan_meier(
+        [1.0, 5.0, 6.0, 7.0], [True, False, False, False], Grouping([0] * 4, 1)
+    )
+    assert np.isnan(open_heavy.quantiles[:, 0]).all()
+
+
+def test_kaplan_meier_arguments():
+    with pytest.raises(ValidationError, match="observed: expected one true/false"):
+        grouped_kaplan_meier([1.0], [1], Grouping([0], 1))
+    with pytest.raises(ValidationError, match="quantiles: expected fractions"):
+        grouped_kaplan_meier([1.0], [True], Grouping([0], 1), quantiles=[50])
+
+
+# --- compare -----------------------------------------------------------------
+
+
+def test_compare_a_clear_change():
+    rng = np.random.default_rng(8)
+    before = rng.lognormal(8, 1.0, 300)
+    after = 3 * rng.lognormal(8, 1.0, 300)
+    result = compare_samples(after, before, seed=2, n=500, permutations=200)
+    assert result.estimate_a == np.percentile(after, 50)
+    assert result.estimate_b == np.percentile(before, 50)
+    assert result.difference == result.estimate_a - result.estimate_b
+    assert result.ratio == pytest.approx(result.estimate_a / result.estimate_b)
+    # No shuffle is as extreme as a threefold change: p = 1 / (200 + 1).
+    assert result.p_value == pytest.approx(1 / 201)
+    assert result.significant
+    assert result.difference_low > 0
+    assert result.ratio_low > 1
+    assert "The median differs" in result.summary()
+
+
+def test_compare_a_ten_percent_change_is_usually_not_detectable():
+    # Log-normal durations (sigma 1), 150 incidents a side: the median's
+    # relative standard error is about 1.25 × sqrt(2/150) ≈ 14%, so a 10%
+    # change hides in the noise.
+    rng = np.random.default_rng(21)
+    before = rng.lognormal(np.log(3600), 1.0, 150)
+    after = 1.1 * rng.lognormal(np.log(3600), 1.0, 150)
+    result = compare_samples(after, before, seed=3, n=500, permutations=300, unit="s")
+    assert not result.significant
+    assert result.difference_low < 0 < result.difference_high
+    assert result.ratio_low < 1.1 < result.ratio_high
+    assert "No detectable change" in str(result)
+
+
+def test_compare_is_reproducible_and_skips_missing_values():
+    a = [1.0, 2.0, math.nan, 3.0]
+    b = [2.0, 3.0, 4.0]
+    first = compare_samples(a, b, stat="mean", seed=5, n=200, permutations=100)
+    second = compare_samples(a, b, stat="mean", seed=5, n=200, permutations=100)
+    assert first == second
+    assert (first.count_a, first.count_b) == (3, 3)
+    assert (first.estimate_a, first.estimate_b) == (2.0, 3.0)
+
+
+def test_compare_needs_values():
+    with pytest.raises(ValidationError, match="a: no values to compare"):
+        compare_samples([math.nan], [1.0])
+    with pytest.raises(ValidationError, match="permutations: must be at least 1"):
+        compare_samples([1.0], [1.0], permutations=0)
+
+
+# --- results -----------------------------------------------------------------
+
+
+def test_group_stats_exports():
+    stats = GroupStats(
+        column="time_to_resolve",
+        by=("severity",),
+        groups=np.array([1, 2]),
+        count=np.array([2, 0]),
+        missing=np.array([0, 1]),
+        mean=np.array([1.5, math.nan]),
+        median=np.array([1.5, math.nan]),
+        p90=np.array([1.9, math.nan]),
+        p95=np.array([1.95, math.nan]),
+        min=np.array([1.0, math.nan]),
+        max=np.array([2.0, math.nan]),
+    )
+    assert len(stats) == 2
+    as_dict = stats.to_dict()
+    assert as_dict["severity"] == [1, 2]
+    assert as_dict["median"] == [1.5, None]
+    assert stats.to_records()[0] == {
+        "severity": 1,
+        "count": 2,
+        "missing": 0,
+        "mean": 1.5,
+        "median": 1.5,
+        "p90": 1.9,
+        "p95": 1.95,
+        "min": 1.0,
+        "max": 2.0,
+    }
+    frame = stats.to_pandas()
+    assert frame.index.name == "severity"
+    assert frame.loc[1, "p90"] == 1.9
+    assert str(stats).splitlines()[0].split() == [
+        "severity",
+        "count",
+        "missing",
+        "mean",
+        "median",
+        "p90",
+        "p95",
+        "min",
+        "max",
+    ]
+
+
+def test_several_keys_export_as_several_columns():
+    groups = np.array(
+        [(1, "api"), (2, "db")], dtype=[("severity", int), ("service", object)]
+    )
+    stats = BootstrapStats(
+        column="x",
+        stat="median",
+        by=("severity", "service"),
+        groups=groups,
+        count=np.array([3, 4]),
+        estimate=np.array([1.0, 2.0]),
+        low=np.array([0.5, 1.5]),
+        high=np.array([1.5, 2.5]),
+        confidence=0.95,
+        n=100,
+    )
+    assert stats.to_dict()["service"] == ["api", "db"]
+    frame = stats.to_pandas()
+    assert list(frame.index.names) == ["severity", "service"]
+    assert frame.loc[(2, "db"), "high"] == 2.5
