@@ -1,0 +1,649 @@
+"""Plots of one incident and of many: timeline, distributions, trends.
+
+Needs matplotlib, the ``plot`` extra (``pip install "incidentkit[plot]"``);
+importing this module does not, only calling a function does. Every function
+builds a :class:`matplotlib.figure.Figure` directly, without ``pyplot``: no
+global figure state is touched (so nothing leaks in a long-running process),
+the figure shows once when a notebook cell returns it, and
+``fig.savefig("out.png")`` writes it anywhere.
+
+Example:
+    >>> import incidentkit as ik
+    >>> from incidentkit import plot
+    >>> fig = plot.timeline(ik.example())
+    >>> fig.axes[0].get_xlabel()
+    'time (UTC)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Final
+
+from incidentkit.schema import EventType, IncidentRecord
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["durations", "timeline", "trend"]
+
+_INSTALL: Final = 'incidentkit.plot needs matplotlib: pip install "incidentkit[plot]"'
+
+# One colour per phase, light enough for text on top; Okabe-Ito hues, which
+# stay distinct for the common forms of colour blindness.
+_PHASE_COLOURS: Final = {
+    "detection": "#E69F00",
+    "declaration": "#56B4E9",
+    "diagnosis": "#009E73",
+    "mitigation": "#F0E442",
+    "monitoring": "#0072B2",
+}
+_EVENT_STYLE: Final = {
+    EventType.TRIGGER: ("#D55E00", "v"),
+    EventType.DETECTION: ("#E69F00", "o"),
+    EventType.DECLARATION: ("#56B4E9", "D"),
+    EventType.INVESTIGATION: ("#009E73", "s"),
+    EventType.COMMUNICATION: ("#CC79A7", "P"),
+    EventType.ESCALATION: ("#000000", "^"),
+    EventType.MITIGATION: ("#0072B2", "X"),
+    EventType.RESOLUTION: ("#009E73", "*"),
+}
+_GROUP_COLOURS: Final = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+_UPDATES_ROW: Final = "external updates"
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+        import matplotlib.dates
+        import matplotlib.figure
+    except ImportError as exc:
+        raise ImportError(_INSTALL) from exc
+    return matplotlib
+
+
+def _figure(width: float, height: float) -> Figure:
+    mpl = _matplotlib()
+    figure: Figure = mpl.figure.Figure(figsize=(width, height), layout="constrained")
+    return figure
+
+
+def _num(moment: datetime) -> float:
+    # Matplotlib's date numbers, from the naive UTC time: matplotlib reads
+    # aware datetimes through its own default timezone, and the record's
+    # moments are UTC whatever the user's rcParams say.
+    naive = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return float(_matplotlib().dates.date2num(naive))
+
+
+# --- one incident ------------------------------------------------------------------
+
+
+def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
+    """One incident on a time axis.
+
+    Each event type present has a row of markers; the five phases are shaded
+    bands between their milestones (a phase with an unknown or negative span
+    is left out); the milestones are dashed lines named on the top axis; and
+    the external updates (see
+    :func:`incidentkit.communications.communications_summary`) are ticks on a
+    row of their own. Times are UTC.
+
+    Args:
+        rec: The record.
+        width: Figure width in inches.
+
+    Returns:
+        The figure, with one axes.
+
+    Raises:
+        ImportError: When matplotlib is not installed.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> fig = timeline(ik.example())
+        >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][:3]
+        ['trigger', 'detection', 'declaration']
+    """
+    from incidentkit.communications import communications_summary
+    from incidentkit.timeline import MILESTONE_NAMES, PHASES, phase_durations
+
+    mpl = _matplotlib()
+    mdates = mpl.dates
+    found = phase_durations(rec).milestones
+    updates = communications_summary(rec).external_updates
+
+    present = [kind for kind in EventType if any(e.type is kind for e in rec.events)]
+    rows = [kind.value for kind in present]
+    if updates:
+        rows.append(_UPDATES_ROW)
+    figure = _figure(width, 1.6 + 0.35 * max(len(rows), 2))
+    ax = figure.add_subplot()
+
+    for position, kind in enumerate(present):
+        moments = [_num(e.timestamp) for e in rec.events if e.type is kind]
+        colour, marker = _EVENT_STYLE[kind]
+        ax.scatter(
+            moments,
+            [position] * len(moments),
+            color=colour,
+            marker=marker,
+            s=42,
+            zorder=3,
+            label=f"{kind.value} ({len(moments)})",
+        )
+    if updates:
+        ax.scatter(
+            [_num(moment) for moment in updates],
+            [len(rows) - 1] * len(updates),
+            color="#444444",
+            marker="|",
+            s=260,
+            linewidths=2,
+            zorder=3,
+            label=f"{_UPDATES_ROW} ({len(updates)})",
+        )
+
+    for phase, (start_name, end_name) in PHASES.items():
+        start = getattr(found, start_name)
+        end = getattr(found, end_name)
+        if start is None or end is None or end <= start:
+            continue
+        ax.axvspan(
+            _num(start),
+            _num(end),
+            color=_PHASE_COLOURS[phase],
+            alpha=0.18,
+            zorder=1,
+            label=f"{phase} phase",
+        )
+
+    marked = [
+        (name, _num(moment))
+        for name in MILESTONE_NAMES
+        if (moment := getattr(found, name)) is not None
+    ]
+    for _, moment in marked:
+        ax.axvline(moment, color="#555555", linestyle="--", linewidth=0.8, zorder=2)
+
+    moments = [moment for _, moment in marked]
+    moments += [_num(e.timestamp) for e in rec.events]
+    moments += [_num(moment) for moment in updates]
+    _set_time_limits(ax, moments, mdates)
+    if marked:
+        ticks = _merged_ticks(marked, ax.get_xlim())
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(
+            [moment for moment, _ in ticks],
+            labels=[", ".join(names) for _, names in ticks],
+        )
+        top.tick_params(axis="x", labelrotation=90, labelsize=7.5, length=0)
+
+    ax.set_yticks(range(len(rows)), labels=rows)
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # the first row on top
+    ax.set_xlabel("time (UTC)")
+    # Ticks in UTC, whatever timezone the user's rcParams name.
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9, tz=timezone.utc)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=timezone.utc))
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    incident = rec.incident
+    title = f"{incident.id} · {incident.title} ({incident.severity})"
+    ax.set_title(_literal(title), loc="left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
+        )
+    return figure
+
+
+def _merged_ticks(
+    marked: Sequence[tuple[str, float]], limits: tuple[float, float]
+) -> list[tuple[float, list[str]]]:
+    """Milestones as top-axis ticks, those at (nearly) one moment sharing one.
+
+    Milestones often coincide (``started`` is ``declared`` when no trigger
+    is recorded); their names would print over each other. Moments closer
+    than half a percent of the axis share the first one's tick.
+    """
+    close = (limits[1] - limits[0]) * 0.005
+    ticks: list[tuple[float, list[str]]] = []
+    for name, moment in sorted(marked, key=lambda pair: pair[1]):
+        if ticks and moment - ticks[-1][0] <= close:
+            ticks[-1][1].append(name)
+        else:
+            ticks.append((moment, [name]))
+    return ticks
+
+
+def _literal(text: str) -> str:
+    """Record text as matplotlib shows it verbatim.
+
+    A pair of dollar signs would start mathtext ("lost $5 and $10"), which
+    renders wrongly or fails at draw time; escaped, they are plain dollars.
+    """
+    return text.replace("$", r"\$")
+
+
+def _set_time_limits(ax: Any, moments: Sequence[float], mdates: Any) -> None:
+    if not moments:
+        return
+    low, high = min(moments), max(moments)
+    pad = max((high - low) * 0.04, 1.0 / 1440)  # at least a minute each side
+    # Padding must not leave the calendar (year 1 to 9999) that matplotlib
+    # can turn back into dates for its ticks.
+    first = float(mdates.date2num(datetime(1, 1, 1)))
+    last = float(mdates.date2num(datetime(9999, 12, 31)))
+    ax.set_xlim(max(first, low - pad), min(last, high + pad))
+
+
+# --- many incidents --------------------------------------------------------------
+
+# Durations people read at a glance, for the ticks of a log time axis.
+_NICE_SECONDS: Final = (
+    1,
+    10,
+    60,
+    5 * 60,
+    15 * 60,
+    30 * 60,
+    3600,
+    2 * 3600,
+    4 * 3600,
+    8 * 3600,
+    86400,
+    2 * 86400,
+    7 * 86400,
+    30 * 86400,
+    365 * 86400,
+)
+_TIME_UNITS: Final = (("minutes", 60.0), ("hours", 3600.0), ("days", 86400.0))
+
+
+def _is_duration(column: str) -> bool:
+    from incidentkit.timeline import FIGURE_NAMES, PHASE_NAMES
+
+    return column in FIGURE_NAMES or column in PHASE_NAMES
+
+
+def _check_column(table: Any, column: object, parameter: str = "column") -> Any:
+    from incidentkit.errors import ValidationError
+    from incidentkit.table import IncidentTable
+
+    if not isinstance(table, IncidentTable):
+        raise ValidationError(
+            [f"table: expected an IncidentTable, got {type(table).__name__}"]
+        )
+    if not isinstance(column, str) or column not in table:
+        raise ValidationError(
+            [f"{parameter}: no column {column!r} (columns: {', '.join(table.columns)})"]
+        )
+    return table
+
+
+def _label_text(value: Any, by: str | None) -> str:
+    import numpy as np
+
+    from incidentkit.display import _value_cell
+
+    if by == "severity" and isinstance(value, (int, np.integer)):
+        return f"SEV{int(value)}"
+    return _value_cell(value, seconds=False)
+
+
+def _groups(table: Any, column: str, by: str | None) -> tuple[list[str], list[Any]]:
+    """Each group's label and its values present, sorted.
+
+    Groups come from the table's own grouping (:meth:`IncidentTable.codes`),
+    in its label order; rows whose key is missing are in no group.
+    """
+    import numpy as np
+
+    values = np.asarray(table[column], dtype=np.float64)
+    if by is None:
+        return ["all"], [np.sort(values[~np.isnan(values)])]
+    codes, labels = table.codes(by)
+    codes = np.asarray(codes, dtype=np.int64)
+    keep = codes >= 0
+    order = np.argsort(codes[keep], kind="stable")
+    grouped = values[keep][order]
+    sizes = np.bincount(codes[keep], minlength=len(labels))
+    parts = np.split(grouped, np.cumsum(sizes)[:-1])
+    names, samples = [], []
+    for label, part, size in zip(labels, parts, sizes.tolist(), strict=True):
+        if size:
+            names.append(_label_text(label, by))
+            samples.append(np.sort(part[~np.isnan(part)]))
+    return names, samples
+
+
+def _medians(table: Any, column: str, by: str | None) -> dict[str, float]:
+    # The medians marked are the library's own (IncidentTable.group_stats),
+    # not a second computation that could disagree with the tables.
+    stats = table.group_stats(column, by=by)
+    if by is None:
+        return {"all": float(stats.median[0])}
+    return {
+        _label_text(label, by): float(median)
+        for label, median in zip(stats.groups, stats.median, strict=True)
+    }
+
+
+def _log_time_axis(axis: Any, low: float, high: float, mpl: Any) -> None:
+    from incidentkit.display import format_seconds
+
+    ticks = [t for t in _NICE_SECONDS if low / 1.5 <= t <= high * 1.5]
+    while len(ticks) > 8:  # a wide range: every other nice duration
+        ticks = ticks[::2]
+    if len(ticks) >= 2:
+        axis.set_major_locator(mpl.ticker.FixedLocator(ticks))
+        axis.set_minor_locator(mpl.ticker.NullLocator())
+    axis.set_major_formatter(
+        mpl.ticker.FuncFormatter(lambda value, _: format_seconds(value))
+    )
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _horizontal(mpl: Any) -> dict[str, Any]:
+    # ``vert=False`` is deprecated from matplotlib 3.10, which has
+    # ``orientation``; older versions know only ``vert``.
+    if tuple(mpl.__version_info__[:2]) >= (3, 10):
+        return {"orientation": "horizontal"}
+    return {"vert": False}
+
+
+def durations(
+    table: Any,
+    column: str = "time_to_resolve",
+    by: str | None = "severity",
+    *,
+    kind: str = "ecdf",
+    max_groups: int = 8,
+    log: bool | None = None,
+    width: float = 8.0,
+) -> Figure:
+    """The distribution of a column in each group, medians marked.
+
+    Incident durations are heavy-tailed, so a duration is drawn on a log
+    axis, where a log-normal looks symmetric and a factor of two is the same
+    distance everywhere. Values that are missing (open incidents) are left
+    out, and so are values at or below zero on a log axis; the legend gives
+    each group's sample size and says how many were left out.
+
+    Args:
+        table: An :class:`~incidentkit.IncidentTable`.
+        column: A numeric column, e.g. ``"time_to_resolve"``.
+        by: A column to group by (``"severity"``, ``"service"``,
+            ``"month"``...) or ``None`` for all incidents together.
+        kind: ``"ecdf"`` (the share of incidents at or below each value) or
+            ``"box"`` (a box per group with its points over it).
+        max_groups: The largest groups shown; the others are counted in the
+            title.
+        log: A log axis; by default when the column is a duration.
+        width: Figure width in inches.
+
+    Returns:
+        The figure, with one axes.
+
+    Raises:
+        ValidationError: For an unknown column, ``kind`` or a bad
+            ``max_groups``.
+        ImportError: When matplotlib is not installed.
+
+    Example:
+        >>> from incidentkit import synth
+        >>> from incidentkit.table import IncidentTable
+        >>> table = IncidentTable.from_records(synth.generate(200, seed=1))
+        >>> fig = durations(table, "time_to_resolve", by="severity")
+        >>> fig.axes[0].get_xscale(), fig.axes[0].get_legend().get_texts()[0].get_text()
+        ('log', 'SEV0 (n=1, median 1h)')
+    """
+    import numpy as np
+
+    from incidentkit.display import format_number, format_seconds
+    from incidentkit.errors import ValidationError
+
+    _check_column(table, column)
+    if by is not None and by != "month":
+        _check_column(table, by, "by")
+    if kind not in ("ecdf", "box"):
+        raise ValidationError([f"kind: expected 'ecdf' or 'box' ({kind!r})"])
+    if not _whole(max_groups) or max_groups < 1:
+        raise ValidationError(
+            [f"max_groups: expected a whole number >= 1 ({max_groups!r})"]
+        )
+    mpl = _matplotlib()
+    import matplotlib.ticker  # noqa: F401 - loads mpl.ticker
+
+    as_time = _is_duration(column)
+    use_log = as_time if log is None else bool(log)
+    show = format_seconds if as_time else format_number
+    names, samples = _groups(table, column, by)
+    medians = _medians(table, column, by)
+    # The largest groups, shown in label order.
+    keep = sorted(
+        sorted(range(len(names)), key=lambda i: -samples[i].size)[:max_groups]
+    )
+    hidden = len(names) - len(keep)
+
+    figure = _figure(width, 4.2 if kind == "ecdf" else 1.2 + 0.45 * max(len(keep), 2))
+    ax = figure.add_subplot()
+    drawn: list[Any] = []
+    for slot, index in enumerate(keep):
+        sample = samples[index]
+        left_out = 0
+        if use_log:
+            positive = sample[sample > 0]
+            left_out = sample.size - positive.size
+            sample = positive
+        drawn.append(sample)
+        median = medians.get(names[index], float("nan"))
+        label = f"{names[index]} (n={samples[index].size:,}, median {show(median)})"
+        if left_out:
+            label += f", {left_out:,} ≤ 0 not shown"
+        colour = _GROUP_COLOURS[slot % len(_GROUP_COLOURS)]
+        if kind == "ecdf":
+            if sample.size:
+                shares = np.arange(1, sample.size + 1) / sample.size
+                ax.step(sample, shares, where="post", color=colour, label=label)
+            else:
+                ax.plot([], [], color=colour, label=label)
+            if np.isfinite(median) and (median > 0 or not use_log):
+                ax.plot(
+                    [median], [0.5], marker="o", color=colour, markersize=6, zorder=3
+                )
+        else:
+            if sample.size:
+                ax.boxplot(
+                    [sample],
+                    positions=[slot],
+                    **_horizontal(mpl),
+                    widths=0.6,
+                    showfliers=False,
+                    patch_artist=True,
+                    boxprops={"facecolor": colour, "alpha": 0.25},
+                    medianprops={"color": colour, "linewidth": 2},
+                )
+                rng = np.random.default_rng(slot)
+                strip = sample
+                if strip.size > 400:  # enough points to see the shape
+                    strip = rng.choice(strip, 400, replace=False)
+                ax.scatter(
+                    strip,
+                    slot + rng.uniform(-0.22, 0.22, strip.size),
+                    s=5,
+                    color=colour,
+                    alpha=0.35,
+                    linewidths=0,
+                )
+            ax.plot([], [], color=colour, linewidth=6, alpha=0.5, label=label)
+    values = np.concatenate(drawn) if drawn else np.empty(0)
+    if use_log and values.size:
+        ax.set_xscale("log")
+        if as_time:
+            _log_time_axis(ax.xaxis, float(values.min()), float(values.max()), mpl)
+    elif as_time:
+        ax.xaxis.set_major_formatter(
+            mpl.ticker.FuncFormatter(lambda value, _: format_seconds(value))
+        )
+    if kind == "ecdf":
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel("share of incidents at or below")
+        ax.axhline(0.5, color="#999999", linewidth=0.6, linestyle=":")
+    else:
+        ax.set_yticks(range(len(keep)), labels=[names[i] for i in keep])
+        ax.set_ylim(len(keep) - 0.5, -0.5)
+    scale = " (log scale)" if use_log and values.size else ""
+    ax.set_xlabel(f"{column}{scale}")
+    grouping = f" by {by}" if by else ""
+    title = f"{column}{grouping}"
+    if hidden:
+        title += f" ({len(keep)} largest of {len(names)} groups)"
+    ax.set_title(_literal(title), loc="left")
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    ax.set_axisbelow(True)
+    if kind == "ecdf":
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.legend(
+            fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+        )
+    return figure
+
+
+def trend(
+    table: Any,
+    column: str = "time_to_resolve",
+    freq: str = "month",
+    *,
+    n: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    width: float = 9.0,
+) -> Figure:
+    """Median and p90 of a column per period, with bootstrap bands and counts.
+
+    The statistics are :meth:`IncidentTable.group_stats`'s by ``month`` (of
+    ``declared_at``), the bands :meth:`IncidentTable.bootstrap`'s percentile
+    intervals. A lower panel shows how many incidents each period has, and
+    how many of them lack a value: a band is wide, and a change within it
+    is noise, when the count is small.
+
+    Args:
+        table: An :class:`~incidentkit.IncidentTable`.
+        column: A numeric column.
+        freq: The period; ``"month"``.
+        n: Bootstrap resamples.
+        seed: Seed of the bootstrap, for the same bands every time.
+        confidence: Coverage of the bands.
+        width: Figure width in inches.
+
+    Returns:
+        The figure, with two axes: the statistics, and the counts.
+
+    Raises:
+        ValidationError: For an unknown column or ``freq``.
+        ImportError: When matplotlib is not installed.
+
+    Example:
+        >>> from incidentkit import synth
+        >>> from incidentkit.table import IncidentTable
+        >>> table = IncidentTable.from_records(synth.generate(300, seed=2))
+        >>> fig = trend(table, "time_to_resolve", n=200)
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['median', 'p90']
+    """
+    import numpy as np
+
+    from incidentkit.errors import ValidationError
+
+    _check_column(table, column)
+    if freq != "month":
+        raise ValidationError([f"freq: only 'month' is supported ({freq!r})"])
+    mpl = _matplotlib()
+    import matplotlib.ticker  # noqa: F401 - loads mpl.ticker
+
+    stats = table.group_stats(column, by="month")
+    bands = {
+        stat: table.bootstrap(
+            column, stat, by="month", n=n, seed=seed, confidence=confidence
+        )
+        for stat in ("median", "p90")
+    }
+    months = np.asarray(stats.groups).astype("datetime64[D]").astype("datetime64[us]")
+    x = mpl.dates.date2num(months.astype(object)) if months.size else np.empty(0)
+
+    as_time = _is_duration(column)
+    scale, unit = 1.0, ""
+    if as_time:
+        finite = stats.p90[np.isfinite(stats.p90)]
+        top = float(finite.max()) if finite.size else 0.0
+        # The unit that keeps the axis's numbers between about 1 and 100.
+        if top < 2 * 3600:
+            unit, scale = _TIME_UNITS[0]
+        elif top < 3 * 86400:
+            unit, scale = _TIME_UNITS[1]
+        else:
+            unit, scale = _TIME_UNITS[2]
+
+    figure = _figure(width, 5.2)
+    grid = figure.add_gridspec(2, 1, height_ratios=(3, 1))
+    ax = figure.add_subplot(grid[0])
+    counts_ax = figure.add_subplot(grid[1], sharex=ax)
+    colours = {"median": "#0072B2", "p90": "#D55E00"}
+    for stat in ("median", "p90"):
+        values = getattr(stats, stat) / scale
+        band = bands[stat]
+        ax.plot(x, values, marker="o", markersize=3.5, color=colours[stat], label=stat)
+        ax.fill_between(
+            x,
+            band.low / scale,
+            band.high / scale,
+            color=colours[stat],
+            alpha=0.18,
+            linewidth=0,
+            label=f"{stat} {confidence:.0%} interval",
+        )
+    ax.set_ylabel(f"{column} ({unit})" if unit else column)
+    ax.set_ylim(bottom=0)
+    title = f"{column} by month: median and p90, bootstrap {confidence:.0%} bands"
+    ax.set_title(_literal(title), loc="left")
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.tick_params(labelbottom=False)
+
+    bar_width = 20.0  # days: a month's bar, with a gap
+    counts_ax.bar(
+        x, stats.count, width=bar_width, color="#888888", label="with a value"
+    )
+    counts_ax.bar(
+        x,
+        stats.missing,
+        bottom=stats.count,
+        width=bar_width,
+        color="#dddddd",
+        label="without (e.g. open)",
+    )
+    counts_ax.set_ylabel("incidents")
+    counts_ax.legend(fontsize=7, loc="upper left", ncols=2)
+    locator = mpl.dates.AutoDateLocator(minticks=3, maxticks=10, tz=timezone.utc)
+    counts_ax.xaxis.set_major_locator(locator)
+    counts_ax.xaxis.set_major_formatter(
+        mpl.dates.ConciseDateFormatter(locator, tz=timezone.utc)
+    )
+    counts_ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    return figure

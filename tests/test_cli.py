@@ -1,0 +1,520 @@
+from __future__ import annotations
+
+import io
+import json
+import re
+import statistics
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import incidentkit as ik
+from conftest import EXAMPLE_PATH, STATUSPAGE_CORPUS
+from incidentkit import cli
+from incidentkit.cli import main
+
+LINE = re.compile(
+    r"^(?P<source>.+?):(?P<path>[^:]+):(?P<code>IK\d{3}):"
+    r"(?P<level>error|warning|info): (?P<message>.+)$"
+)
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _write(path: Path, doc: object) -> Path:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+# --- report -----------------------------------------------------------------------
+
+
+def test_report_without_a_file_reports_on_the_bundled_example(capsys):
+    status, out, err = _run(capsys, "report", "--as-of", "2024-01-30")
+    assert status == 0, err
+    assert out.startswith("INC-2024-0142 · Payment Service Degradation\n")
+    for section in (
+        "Milestones",
+        "Durations",
+        "Phases",
+        "Communications",
+        "Impact score",
+        "Action items",
+        "Findings",
+    ):
+        assert f"\n{section}" in out
+    # time_to_resolve: trigger 14:15 → resolved 16:45 = 2 h 30 min.
+    assert re.search(r"time_to_resolve\s+2h 30m\s+started → resolved", out)
+    # The 14:45 update promised the next within 15 min; it came at 15:20.
+    assert "2 made, 1 broken" in out
+
+
+def test_report_json_is_complete_and_in_seconds(capsys):
+    status, out, _ = _run(capsys, "report", "--format", "json", "--as-of", "2024-01-30")
+    assert status == 0
+    data = json.loads(out)
+    assert data["schema_version"] == cli.JSON_SCHEMA_VERSION
+    assert data["as_of"] == "2024-01-30"
+    assert data["incident"]["id"] == "INC-2024-0142"
+    assert data["incident"]["severity_level"] == 1
+    assert data["milestones"]["started"] == "2024-01-15T14:15:00Z"
+    assert data["milestones"]["identified"] == "2024-01-15T14:45:00Z"
+    # By hand: 14:15 → 16:45 is 150 min = 9000 s; 14:23 → 16:45 is 142 min.
+    assert data["figures"]["time_to_resolve"] == 9000.0
+    assert data["figures"]["time_open"] == 142 * 60
+    assert list(data["phases"]) == list(ik.timeline.PHASE_NAMES)
+    # Phases 5, 3, 22, 45, 75 minutes.
+    assert [v / 60 for v in data["phases"].values()] == [5, 3, 22, 45, 75]
+    comms = data["communications"]
+    # First external update 14:30, declared 14:23: 7 min.
+    assert comms["time_to_first_update"] == 420.0
+    assert comms["gaps"] == [15 * 60, 35 * 60, 90 * 60]
+    assert comms["broken_promises"] == 1
+    impact = data["impact"]
+    total = sum(part["contribution"] for part in impact["components"].values())
+    assert impact["score"] == pytest.approx(total)
+    # 12,500 affected users × 75 min (14:15 → 15:30 mitigated).
+    assert impact["user_minutes"] == 12_500 * 75
+    items = data["action_items"]
+    assert items["count"] == 5
+    assert items["required_types"] == ["detection", "prevention"]
+    assert {"code", "level", "path", "message"} <= set(data["findings"][0])
+
+
+def test_report_json_matches_the_library(capsys):
+    status, out, _ = _run(capsys, "report", "--format", "json", "--as-of", "2024-01-30")
+    assert status == 0
+    data = json.loads(out)
+    rec = ik.example()
+    from incidentkit.checks import check
+    from incidentkit.impact import impact_score
+
+    assert data["impact"]["score"] == impact_score(rec).score
+    found = check(rec, as_of=date(2024, 1, 30))
+    assert [f["code"] for f in data["findings"]] == [f.code for f in found]
+
+
+def test_report_markdown_escapes_record_text(tmp_path, capsys, example_doc):
+    example_doc["incident"]["title"] = "a | b <script>x</script>"
+    path = _write(tmp_path / "inc.json", example_doc)
+    status, out, _ = _run(capsys, "report", str(path), "--format", "markdown")
+    assert status == 0
+    assert out.startswith("## INC-2024-0142 · a \\| b &lt;script&gt;x&lt;/script&gt;")
+    assert "<script>" not in out
+    assert "| figure | duration | from → to |" in out
+
+
+def test_report_on_another_format(capsys):
+    doc = next(iter(sorted(STATUSPAGE_CORPUS.glob("*.json"))), None)
+    if doc is None:
+        pytest.skip("the Statuspage corpus is not available")
+    status, out, err = _run(
+        capsys, "report", str(doc), "--input-format", "statuspage", "--format", "json"
+    )
+    assert status == 0, err
+    assert json.loads(out)["incident"]["id"] == doc.stem
+
+
+def test_report_missing_file_is_a_clean_error(tmp_path, capsys):
+    missing = tmp_path / "nope.json"
+    status, out, err = _run(capsys, "report", str(missing))
+    assert status == 1
+    assert out == ""
+    assert err == f"{missing}: $: no such file or folder\n"
+
+
+def test_report_bad_document_lists_every_problem(tmp_path, capsys, example_doc):
+    example_doc["events"][3]["timestamp"] = "2024-01-15 14:20"
+    example_doc["impact"]["affected_users_percentage"] = 145
+    path = _write(tmp_path / "bad.json", example_doc)
+    status, out, err = _run(capsys, "report", str(path))
+    assert status == 1
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}: events[3].timestamp: ")
+    assert lines[1].startswith(f"{path}: impact.affected_users_percentage: ")
+    assert "Traceback" not in err
+
+
+def test_report_input_format_needs_a_file(capsys):
+    status, _, err = _run(capsys, "report", "--input-format", "statuspage")
+    assert status == 2
+    assert "needs a FILE" in err
+
+
+def test_report_on_a_folder_is_a_clean_error(tmp_path, capsys):
+    status, _, err = _run(capsys, "report", str(tmp_path))
+    assert status == 1
+    assert err.startswith(f"{tmp_path}: $: is a folder")
+
+
+# --- check -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def folder(tmp_path, example_doc):
+    """good.json (the example), bad.json (not a record), clean.json."""
+    _write(tmp_path / "good.json", example_doc)
+    (tmp_path / "bad.json").write_text('{"incident": 1}', encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not read", encoding="utf-8")
+    return tmp_path
+
+
+def test_check_prints_findings_like_a_linter(folder, capsys):
+    status, out, err = _run(capsys, "check", str(folder))
+    assert status == 1  # bad.json fails to load
+    lines = out.splitlines()
+    from incidentkit.checks import check
+
+    expected = check(ik.example())
+    assert len(lines) == len(expected)
+    for line, finding in zip(lines, expected, strict=True):
+        match = LINE.match(line)
+        assert match, line
+        assert match["source"] == str(folder / "good.json")
+        assert (match["path"], match["code"], match["level"]) == (
+            finding.path,
+            finding.code,
+            finding.level,
+        )
+    assert f"{folder / 'bad.json'}: incident: expected a JSON object" in err
+    assert "1 record checked" in err
+    assert "1 failed to load" in err
+
+
+def test_check_exit_status_follows_fail_on(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    # The example has warnings but no error-level finding.
+    assert _run(capsys, "check", path)[0] == 0
+    assert _run(capsys, "check", path, "--fail-on", "warning")[0] == 1
+    assert _run(capsys, "check", path, "--fail-on", "info")[0] == 1
+
+
+def test_check_error_findings_fail(tmp_path, capsys, example_doc):
+    # Resolved before it started: milestones out of order, an error.
+    example_doc["incident"]["resolved_at"] = "2024-01-15T14:00:00Z"
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    status, out, _ = _run(capsys, "check", path)
+    assert status == 1
+    assert ":error: " in out
+
+
+def test_check_select_and_ignore(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    _, out, _ = _run(capsys, "check", path, "--select", "IK4")
+    codes = {LINE.match(line)["code"] for line in out.splitlines()}
+    assert codes
+    assert all(code.startswith("IK4") for code in codes)
+    _, out, _ = _run(
+        capsys, "check", path, "--ignore", "communications", "--ignore", "IK503"
+    )
+    codes = {LINE.match(line)["code"] for line in out.splitlines()}
+    assert not any(code.startswith("IK4") for code in codes)
+    assert "IK503" not in codes
+    status, out, err = _run(capsys, "check", path, "--select", "IK999,nonsense")
+    assert status == 2
+    assert "--select: 'IK999' names no rule" in err
+
+
+def test_check_json_output(folder, capsys):
+    status, out, _ = _run(capsys, "check", str(folder), "--format", "json")
+    assert status == 1
+    data = json.loads(out)
+    assert data["schema_version"] == cli.JSON_SCHEMA_VERSION
+    assert data["checked"] == 1
+    assert data["failed_to_load"] == 1
+    assert data["exit_status"] == 1
+    assert data["load_errors"][0]["source"] == str(folder / "bad.json")
+    assert sum(data["counts"].values()) == len(data["findings"])
+    assert set(data["findings"][0]) == {"source", "code", "level", "path", "message"}
+
+
+def test_check_markdown_output(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    status, out, _ = _run(capsys, "check", path, "--format", "markdown")
+    assert status == 0
+    assert out.startswith("## incidentkit check\n")
+    assert "| source | path | code | level | message |" in out
+
+
+def test_check_jsonl_names_the_line(tmp_path, capsys, example_doc):
+    lines = [json.dumps(example_doc), "", '{"incident": {}}']
+    path = tmp_path / "all.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out, err = _run(capsys, "check", str(path))
+    assert status == 1
+    assert all(line.startswith(f"{path}:1:") for line in out.splitlines())
+    assert err.startswith(f"{path}:3: incident.")
+
+
+def test_check_missing_source(tmp_path, capsys):
+    missing = tmp_path / "gone"
+    status, _out, err = _run(capsys, "check", str(missing), str(EXAMPLE_PATH))
+    assert status == 1
+    assert err.startswith(f"{missing}: $: no such file or folder\n")
+    assert "Traceback" not in err
+
+
+def test_check_as_of_runs_the_overdue_rule(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    _, out, _ = _run(capsys, "check", path)
+    assert ":IK508:" not in out  # no as_of, no clock
+    # Items 0 and 2 are due before 2024-01-30 and not done.
+    _, out, _ = _run(capsys, "check", path, "--as-of", "2024-01-30")
+    assert out.count(":IK508:") == 2
+
+
+def test_check_other_input_format(capsys):
+    docs = sorted(STATUSPAGE_CORPUS.glob("*.json"))[:3]
+    if not docs:
+        pytest.skip("the Statuspage corpus is not available")
+    status, _, err = _run(
+        capsys, "check", *map(str, docs), "--input-format", "statuspage"
+    )
+    assert status in (0, 1)
+    assert "3 records checked" in err
+
+
+# --- stats -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def incidents(tmp_path_factory):
+    """300 synthetic incidents as JSONL, and their records."""
+    from incidentkit import synth
+
+    path = tmp_path_factory.mktemp("stats") / "incidents.jsonl"
+    synth.write_jsonl(path, 300, seed=4)
+    return path, list(synth.generate(300, seed=4))
+
+
+def _by_severity(records):
+    """time_to_resolve in seconds per severity level, with a plain loop."""
+    from incidentkit.timeline import phase_durations
+
+    values: dict[int, list[float]] = {}
+    missing: dict[int, int] = {}
+    for rec in records:
+        level = rec.incident.severity_level
+        span = phase_durations(rec).time_to_resolve
+        if span is None:
+            missing[level] = missing.get(level, 0) + 1
+        else:
+            values.setdefault(level, []).append(span.total_seconds())
+    return values, missing
+
+
+def test_stats_json_matches_a_plain_loop(incidents, capsys):
+    path, records = incidents
+    status, out, err = _run(
+        capsys, "stats", str(path), "--by", "severity", "--format", "json"
+    )
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["metric"] == "time_to_resolve"
+    assert data["unit"] == "seconds"
+    assert data["incidents"] == 300
+    assert data["ungrouped"] == 0
+    assert data["failed_to_load"] == 0
+    values, missing = _by_severity(records)
+    assert [group["group"] for group in data["groups"]] == sorted(values)
+    for group in data["groups"]:
+        sample = values[group["group"]]
+        assert group["count"] == len(sample)
+        assert group["missing"] == missing.get(group["group"], 0)
+        assert group["median"] == pytest.approx(statistics.median(sample))
+        assert group["max"] == max(sample)
+        assert "median_ci" not in group
+
+
+def test_stats_intervals_are_seeded(incidents, capsys):
+    path, _ = incidents
+    argv = [
+        "stats",
+        str(path),
+        "--by",
+        "severity",
+        "--ci",
+        "--resamples",
+        "200",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+    ]
+    first = json.loads(_run(capsys, *argv)[1])
+    again = json.loads(_run(capsys, *argv)[1])
+    assert first == again
+    assert first["intervals"] == {
+        "method": "bootstrap percentile",
+        "confidence": 0.95,
+        "resamples": 200,
+        "seed": 3,
+    }
+    for group in first["groups"]:
+        low, high = group["median_ci"]
+        assert low <= group["median"] <= high
+        low, high = group["p90_ci"]
+        assert low <= group["p90"] <= high
+
+
+def test_stats_text_and_markdown(incidents, capsys):
+    path, _records = incidents
+    status, out, _ = _run(capsys, "stats", str(path), "--by", "severity", "--ci")
+    assert status == 0
+    assert out.startswith("time_to_resolve by severity\n300 incidents in 5 groups\n")
+    assert re.search(r"^\s+severity\s+count\s+missing\s+median\s+median CI", out, re.M)
+    assert re.search(r"^\s+SEV0\s+\d", out, re.M)
+    status, out, _ = _run(
+        capsys, "stats", str(path), "--by", "month", "--format", "markdown"
+    )
+    assert status == 0
+    assert out.startswith("## time_to_resolve by month\n")
+    assert re.search(r"^\| \d{4}-\d{2} \| ", out, re.M)
+
+
+def test_stats_number_metric_and_bad_metric(incidents, capsys):
+    path, _ = incidents
+    status, out, _ = _run(
+        capsys,
+        "stats",
+        str(path),
+        "--by",
+        "service",
+        "--metric",
+        "impact_score",
+        "--format",
+        "json",
+    )
+    assert status == 0
+    assert json.loads(out)["unit"] is None
+    status, _, err = _run(
+        capsys, "stats", str(path), "--by", "service", "--metric", "mttr"
+    )
+    assert status == 2
+    assert "--metric: not a metric: 'mttr'" in err
+
+
+def test_stats_load_errors_are_reported_and_fail(tmp_path, capsys, example_doc):
+    _write(tmp_path / "a.json", example_doc)
+    (tmp_path / "b.json").write_text("{", encoding="utf-8")
+    status, out, err = _run(capsys, "stats", str(tmp_path), "--by", "severity")
+    assert status == 1
+    assert "SEV1" in out  # the documents that loaded still count
+    assert err.startswith(f"{tmp_path / 'b.json'}: $: not valid JSON")
+    missing = tmp_path / "nothing.jsonl"
+    status, out, err = _run(capsys, "stats", str(missing), "--by", "severity")
+    assert (status, out) == (1, "")
+    assert err == f"{missing}: $: no such file or folder\n"
+
+
+def test_stats_on_statuspage_documents(capsys):
+    if not STATUSPAGE_CORPUS.exists():
+        pytest.skip("the Statuspage corpus is not available")
+    status, out, err = _run(
+        capsys,
+        "stats",
+        str(STATUSPAGE_CORPUS),
+        "--by",
+        "severity",
+        "--input-format",
+        "statuspage",
+        "--format",
+        "json",
+    )
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["incidents"] == len(list(STATUSPAGE_CORPUS.glob("*.json")))
+
+
+# --- progress ---------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal_over_the_threshold(
+    tmp_path, monkeypatch, example_doc
+):
+    for number in range(3):
+        _write(tmp_path / f"{number}.json", example_doc)
+    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 3)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert main(["check", str(tmp_path)]) == 0
+    assert "\rchecking [" in terminal.getvalue()
+    assert "3/3 100%" in terminal.getvalue()
+
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    assert main(["check", str(tmp_path)]) == 0
+    assert "\r" not in pipe.getvalue()
+
+    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 4)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["check", str(tmp_path)]) == 0
+    assert "\r" not in terminal.getvalue()
+
+
+def test_stats_progress_reads_in_slices(tmp_path, monkeypatch, example_doc):
+    for number in range(3):
+        _write(tmp_path / f"{number}.json", example_doc)
+    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 3)
+    terminal = _Terminal()
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["stats", str(tmp_path), "--by", "severity", "--format", "json"]) == 0
+    assert "\rloading [" in terminal.getvalue()
+    assert json.loads(out.getvalue())["groups"][0]["count"] == 3
+
+
+# --- the command line itself ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["report"], ["check"], ["stats"]])
+def test_help_has_examples(capsys, command):
+    status, out, _ = _run(capsys, *command, "--help")
+    assert status == 0
+    assert "examples:" in out
+    assert "--format" in out or not command
+
+
+def test_usage_errors_exit_2(capsys):
+    assert _run(capsys)[0] == 2
+    assert _run(capsys, "frobnicate")[0] == 2
+    assert _run(capsys, "check")[0] == 2  # needs a source
+    assert _run(capsys, "report", "--format", "yaml")[0] == 2
+    assert _run(capsys, "report", "--as-of", "yesterday")[0] == 2
+    assert _run(capsys, "check", "x.json", "--fail-on", "fatal")[0] == 2
+
+
+def test_version(capsys):
+    status, out, _ = _run(capsys, "--version")
+    assert status == 0
+    assert out.strip() == f"incidentkit {ik.__version__}"
+
+
+def test_python_dash_m_runs_the_command():
+    # The one real subprocess: the module entry point, exit status and JSON.
+    done = subprocess.run(
+        [sys.executable, "-m", "incidentkit", "report", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["incident"]["id"] == "INC-2024-0142"
