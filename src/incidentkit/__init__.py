@@ -56,6 +56,13 @@ from incidentkit.schema import (
 )
 from incidentkit.severity import SeverityLabels, severity_level
 from incidentkit.severity_policy import SeverityPolicy, expected_severity
+from incidentkit.stats import (
+    BootstrapStats,
+    Comparison,
+    GroupStats,
+    SurvivalStats,
+)
+from incidentkit.table import CoverageStats, IncidentTable, compare, load_table
 from incidentkit.timeline import (
     DEFAULT_MILESTONE_POLICY,
     FIGURE_NAMES,
@@ -82,11 +89,14 @@ __all__ = [
     "ActionItem",
     "ActionItemCoverage",
     "ActionItemPolicy",
+    "BootstrapStats",
     "CheckPolicy",
     "Communication",
     "CommunicationPolicy",
     "CommunicationsSummary",
+    "Comparison",
     "Context",
+    "CoverageStats",
     "CustomerImpact",
     "Deployment",
     "EarliestEvent",
@@ -95,6 +105,7 @@ __all__ = [
     "Finding",
     "Findings",
     "Gap",
+    "GroupStats",
     "Impact",
     "ImpactComponent",
     "ImpactScales",
@@ -103,6 +114,7 @@ __all__ = [
     "Incident",
     "IncidentField",
     "IncidentRecord",
+    "IncidentTable",
     "LatestEvent",
     "LoadResult",
     "MilestonePolicy",
@@ -117,6 +129,7 @@ __all__ = [
     "SeverityLabels",
     "SeverityPolicy",
     "Signals",
+    "SurvivalStats",
     "ValidationError",
     "__version__",
     "action_item_coverage",
@@ -124,6 +137,7 @@ __all__ = [
     "check",
     "check_many",
     "communications_summary",
+    "compare",
     "dump",
     "dumps",
     "example",
@@ -133,6 +147,7 @@ __all__ = [
     "impact_score",
     "load",
     "load_many",
+    "load_table",
     "loads",
     "milestones",
     "parse_promise",
