@@ -120,6 +120,15 @@ def _check_format(format: str) -> None:
         )
 
 
+def check_many_options(errors: str, format: str) -> None:
+    """Validate the ``errors=`` and ``format=`` options of the bulk loaders."""
+    if errors not in ("raise", "collect"):
+        raise ValidationError(
+            [f"errors: expected 'raise' or 'collect', got {errors!r}"]
+        )
+    _check_format(format)
+
+
 def _structure(
     data: object, *, assume_utc: bool, strict: bool, format: str
 ) -> IncidentRecord:
@@ -373,11 +382,7 @@ def load_many(
         >>> len(result.records), result.errors
         (1, [])
     """
-    if errors not in ("raise", "collect"):
-        raise ValidationError(
-            [f"errors: expected 'raise' or 'collect', got {errors!r}"]
-        )
-    _check_format(format)
+    check_many_options(errors, format)
     records: list[IncidentRecord] = []
     sources: list[str] = []
     failures: list[ValidationError] = []

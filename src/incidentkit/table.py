@@ -2492,14 +2492,7 @@ def load_table(
         >>> len(table), table["id"].tolist(), table["time_open"].tolist()
         (1, ['INC-2024-0142'], [8520.0])
     """
-    if errors not in ("raise", "collect"):
-        raise ValidationError(
-            [f"errors: expected 'raise' or 'collect', got {errors!r}"]
-        )
-    if format not in _io.FORMATS:
-        raise ValidationError(
-            [f"format: unknown format {format!r} (one of {', '.join(_io.FORMATS)})"]
-        )
+    _io.check_many_options(errors, format)
     _check_count(batch_size, "batch_size")
     settings = _settings(
         as_of,
