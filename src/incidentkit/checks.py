@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, TypeGuard, TypeVar
 
 import attrs
 import numpy as np
@@ -47,6 +47,7 @@ from incidentkit.display import Findings
 from incidentkit.errors import ValidationError
 from incidentkit.rules import FAMILIES, LEVELS, RULES, Level, Rule
 from incidentkit.schema import EventType, IncidentRecord
+from incidentkit.severity import SeverityLabels
 from incidentkit.severity_policy import (
     DEFAULT_SEVERITY_POLICY,
     SeverityPolicy,
@@ -449,6 +450,22 @@ _MILESTONE_EVENT_TYPES: Final[Mapping[str, tuple[EventType, ...]]] = {
 }
 
 
+_Labelled = TypeVar("_Labelled", CommunicationPolicy, ActionItemPolicy)
+
+
+@functools.lru_cache(maxsize=64)
+def _with_labels(policy: _Labelled, labels: SeverityLabels) -> _Labelled:
+    """The policy reading severities with the check policy's labels.
+
+    Cadence limits and required types are by level, and the level of a label
+    is the check policy's to say (``SeverityPolicy.labels``), so that a team's
+    critical/major/minor words apply to every rule alike.
+    """
+    if policy.severity_labels == labels:
+        return policy
+    return attrs.evolve(policy, severity_labels=labels)
+
+
 class _Context:
     """One record under one policy; figures are computed once, on demand."""
 
@@ -462,21 +479,6 @@ class _Context:
     @functools.cached_property
     def level(self) -> int | None:
         return self.policy.severity.labels.level(self.rec.incident.severity)
-
-    @functools.cached_property
-    def leveled(self) -> IncidentRecord:
-        """The record as the analytics should read its severity.
-
-        The analytics read ``incident.severity`` with the default labels; when
-        the policy's labels give another level, they get a copy whose label
-        spells the policy's level, so that cadence limits and required types
-        follow the team's labels.
-        """
-        rec = self.rec
-        if rec.incident.severity_level == self.level:
-            return rec
-        label = "unknown" if self.level is None else f"SEV{self.level}"
-        return attrs.evolve(rec, incident=attrs.evolve(rec.incident, severity=label))
 
     @functools.cached_property
     def durations(self) -> PhaseDurations:
@@ -493,8 +495,8 @@ class _Context:
     @functools.cached_property
     def communications(self) -> CommunicationsSummary:
         return communications_summary(
-            self.leveled,
-            self.policy.communications,
+            self.rec,
+            _with_labels(self.policy.communications, self.policy.severity.labels),
             milestone_policy=self.policy.milestones,
         )
 
@@ -503,7 +505,9 @@ class _Context:
         # Without as_of only the rules that ignore the date read the coverage.
         as_of = self.rec.incident.declared_at if self.as_of is None else self.as_of
         return action_item_coverage(
-            self.leveled, as_of=as_of, policy=self.policy.actions
+            self.rec,
+            as_of=as_of,
+            policy=_with_labels(self.policy.actions, self.policy.severity.labels),
         )
 
     def label(self, level: int) -> str:
