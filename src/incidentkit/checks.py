@@ -37,6 +37,7 @@ from incidentkit.actions import (
     ActionItemPolicy,
     action_item_coverage,
 )
+from incidentkit.actions import _as_of_day as _coverage_day
 from incidentkit.communications import (
     CommunicationPolicy,
     CommunicationsSummary,
@@ -1241,21 +1242,12 @@ if set(_CHECKS) != set(RULES):  # pragma: no cover - caught by the first import
 def _as_of_day(as_of: object) -> date | None:
     if as_of is None:
         return None
-    if isinstance(as_of, datetime):
-        offset = as_of.utcoffset()
-        if offset is None:
-            raise ValidationError(
-                [f"as_of: a datetime needs a UTC offset, or pass a date ({as_of!r})"]
-            )
-        try:
-            return as_of.astimezone(_UTC).date()
-        except OverflowError:
-            # An offset can push the UTC day past the calendar's ends; the
-            # nearest end compares with every deadline the same way.
-            return date.min if offset > timedelta(0) else date.max
-    if isinstance(as_of, date):
-        return as_of
-    raise ValidationError([f"as_of: must be a date or an aware datetime ({as_of!r})"])
+    day, side = _coverage_day(as_of)
+    if day is not None:
+        return day
+    # An offset can push the UTC day past the calendar's ends; the nearest
+    # end compares with every deadline the same way.
+    return date.min if side < 0 else date.max
 
 
 def _check_one(
