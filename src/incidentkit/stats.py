@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from incidentkit.display import format_duration
 from incidentkit.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -92,6 +93,10 @@ _CHUNK_ELEMENTS: Final = 1 << 22
 # logarithms; a crossing of a quantile's level is accepted within this
 # relative rounding, so that S = 0.5 computed as 0.5000000000000001 counts.
 _SURVIVAL_RTOL: Final = 1e-9
+
+
+# timedelta's range; longer "durations" are shown as plain numbers.
+_LONGEST_SPAN_SECONDS: Final = timedelta.max.total_seconds()
 
 
 def _problem(message: str) -> ValidationError:
@@ -813,18 +818,10 @@ def grouped_kaplan_meier(
 def _format_value(value: float, unit: str | None) -> str:
     if math.isnan(value):
         return "n/a"
-    if unit != "s" or not math.isfinite(value):
+    if unit != "s" or not abs(value) < _LONGEST_SPAN_SECONDS:
         return f"{value:.4g}" + (f" {unit}" if unit else "")
-    sign = "-" if value < 0 else ""
-    seconds = abs(value)
-    if seconds < 60:
-        return f"{sign}{seconds:.3g}s"
-    whole = timedelta(seconds=round(seconds))
-    hours, rest = divmod(int(whole.total_seconds()), 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}h{minutes:02d}m"
-    return f"{sign}{minutes}m{secs:02d}s"
+    # Durations read the same here as in every table and report.
+    return format_duration(timedelta(seconds=value))
 
 
 def _signed(value: float, unit: str | None) -> str:
