@@ -209,3 +209,56 @@ def test_load_many_arguments_are_checked(tmp_path, kwargs, words):
 def test_missing_source_is_named(tmp_path):
     with pytest.raises(ik.ValidationError, match="source: no such file or folder"):
         ik.load_many(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (
+            lambda: ik.loads(b"{}", assume_utc="yes"),
+            "assume_utc: expected True or False, got 'yes'",
+        ),
+        (
+            lambda: ik.loads(b"{}", strict=[]),
+            "strict: expected True or False, got [] (list)",
+        ),
+        (
+            lambda: ik.from_dict({}, assume_utc=None),
+            "assume_utc: expected True or False",
+        ),
+        (
+            lambda: ik.load(EXAMPLE_PATH, strict=1),
+            "strict: expected True or False, got 1",
+        ),
+        (
+            lambda: ik.load_many([EXAMPLE_PATH], assume_utc=2),
+            "assume_utc: expected True or False",
+        ),
+        (lambda: ik.load(5), "source: expected a path or an open file, got 5 (int)"),
+        (
+            lambda: ik.load_many(5),
+            "source: expected a folder, a file or a list of paths",
+        ),
+        (
+            lambda: ik.load_many(b"x.json"),
+            "source: expected a folder, a file or a list",
+        ),
+        (lambda: ik.load_many([EXAMPLE_PATH, 5]), "source[1]: expected a path, got 5"),
+    ],
+)
+def test_bad_arguments_are_named(call, words):
+    with pytest.raises(ik.ValidationError) as caught:
+        call()
+    assert words in caught.value.errors[0]
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path):
+    missing = tmp_path / "missing.json"
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load(missing)
+    assert caught.value.errors == [
+        f"{missing}: $: cannot read (No such file or directory)"
+    ]
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load(tmp_path)
+    assert caught.value.errors == [f"{tmp_path}: $: cannot read (Is a directory)"]

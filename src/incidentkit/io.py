@@ -16,11 +16,11 @@ import re
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, Final, Literal
+from typing import IO, Any, Final, Literal, cast
 
 import attrs
 
-from incidentkit.converter import structure_record, unstructure_record
+from incidentkit.converter import show, structure_record, unstructure_record
 from incidentkit.errors import ValidationError
 from incidentkit.schema import IncidentRecord
 
@@ -120,6 +120,17 @@ def _check_format(format: str) -> None:
         )
 
 
+def check_flags(*, assume_utc: object, strict: object) -> None:
+    """Validate the ``assume_utc=`` and ``strict=`` options of every loader."""
+    problems = [
+        f"{name}: expected True or False, got {show(value)}"
+        for name, value in (("assume_utc", assume_utc), ("strict", strict))
+        if not isinstance(value, bool)
+    ]
+    if problems:
+        raise ValidationError(problems)
+
+
 def check_many_options(errors: str, format: str) -> None:
     """Validate the ``errors=`` and ``format=`` options of the bulk loaders."""
     if errors not in ("raise", "collect"):
@@ -166,6 +177,7 @@ def from_dict(
         >>> rec.incident.declared_at.isoformat()
         '2024-03-01T08:00:00+00:00'
     """
+    check_flags(assume_utc=assume_utc, strict=strict)
     return _structure(data, assume_utc=assume_utc, strict=strict, format=format)
 
 
@@ -190,6 +202,7 @@ def loads(
     format: str = "incidentkit",
 ) -> IncidentRecord:
     """Read a record from JSON text or bytes (see :func:`from_dict`)."""
+    check_flags(assume_utc=assume_utc, strict=strict)
     return _structure(
         parse_json(data), assume_utc=assume_utc, strict=strict, format=format
     )
@@ -212,16 +225,31 @@ def load(
         >>> rec.incident.id
         'INC-2024-0142'
     """
+    check_flags(assume_utc=assume_utc, strict=strict)
     if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as file:
-            raw: str | bytes = file.read()
         name: str | None = os.fspath(source)
-    else:
+        try:
+            with open(source, "rb") as file:
+                raw: object = file.read()
+        except OSError as exc:
+            raise ValidationError(
+                [f"$: cannot read ({exc.strerror})"], source=str(name)
+            ) from None
+    elif callable(getattr(source, "read", None)):
         raw = source.read()
         attribute = getattr(source, "name", None)
         name = attribute if isinstance(attribute, str) else None
+    else:
+        raise ValidationError(
+            [f"source: expected a path or an open file, got {show(source)}"]
+        )
     try:
-        return loads(raw, assume_utc=assume_utc, strict=strict, format=format)
+        return _structure(
+            parse_json(raw),  # type: ignore[arg-type]  # parse_json checks it
+            assume_utc=assume_utc,
+            strict=strict,
+            format=format,
+        )
     except ValidationError as exc:
         raise ValidationError(exc.errors, source=name) from None
 
@@ -328,9 +356,22 @@ def iter_sources(source: Source) -> Iterator[tuple[str, bytes | ValidationError]
         if not path.exists():
             raise ValidationError([f"source: no such file or folder {str(path)!r}"])
         paths: Iterable[PathLike] = [path]
-    else:
+    elif isinstance(cast(object, source), Iterable) and not isinstance(
+        cast(object, source), (bytes, bytearray)
+    ):
         paths = source
-    for item in paths:
+    else:
+        raise ValidationError(
+            [
+                "source: expected a folder, a file or a list of paths, "
+                f"got {show(source)}"
+            ]
+        )
+    for position, item in enumerate(paths):
+        if not isinstance(item, (str, os.PathLike)):
+            raise ValidationError(
+                [f"source[{position}]: expected a path, got {show(item)}"]
+            )
         path = Path(item)
         if path.is_dir():
             yield from iter_sources(path)
@@ -383,6 +424,7 @@ def load_many(
         (1, [])
     """
     check_many_options(errors, format)
+    check_flags(assume_utc=assume_utc, strict=strict)
     records: list[IncidentRecord] = []
     sources: list[str] = []
     failures: list[ValidationError] = []
