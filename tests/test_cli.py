@@ -518,3 +518,116 @@ def test_python_dash_m_runs_the_command():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["incident"]["id"] == "INC-2024-0142"
+
+
+# --- argument checks and untrusted text ----------------------------------------
+
+
+def test_negative_or_non_integer_seed_is_a_usage_error(incidents, capsys):
+    path, _ = incidents
+    for seed in ("-1", "x", "1.5"):
+        status, out, err = _run(
+            capsys, "stats", str(path), "--by", "severity", "--ci", "--seed", seed
+        )
+        assert status == 2
+        assert out == ""
+        assert f"argument --seed: expected a non-negative integer, got {seed!r}" in err
+        assert "Traceback" not in err
+    status, _, err = _run(
+        capsys, "stats", str(path), "--by", "severity", "--ci", "--seed", "0"
+    )
+    assert status == 0, err
+
+
+def test_empty_select_is_a_usage_error(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    # An unset $RULES in CI must not turn the linter into a no-op.
+    for empty in ("", " ", ",", " , "):
+        status, out, err = _run(capsys, "check", path, "--select", empty)
+        assert status == 2
+        assert out == ""
+        assert "argument --select: expected one or more comma-separated" in err
+    # An empty --ignore ignores nothing, as before.
+    assert _run(capsys, "check", path, "--ignore", "")[0] == 0
+
+
+# ESC-based colour, a C1 CSI (U+009B), NUL, a window-title OSC ending in BEL,
+# and a right-to-left override.
+EVIL_TITLE = "\x1b[31mred\x9b2J\x07"
+EVIL_ID = "\u202e\u0000x"
+EVIL_SERVICE = "svc\x1b]0;pwn\x07"
+UNSAFE_CHARACTER = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+@pytest.fixture
+def evil_doc(example_doc):
+    example_doc["incident"]["title"] = EVIL_TITLE
+    example_doc["incident"]["id"] = EVIL_ID
+    example_doc["incident"]["service"] = EVIL_SERVICE
+    example_doc["incident"]["affected_services"][0] = EVIL_SERVICE
+    return example_doc
+
+
+@pytest.mark.parametrize("output", ["text", "markdown"])
+def test_report_shows_control_characters_as_escapes(tmp_path, capsys, evil_doc, output):
+    path = str(_write(tmp_path / "inc.json", evil_doc))
+    status, out, err = _run(
+        capsys, "report", path, "--as-of", "2024-01-30", "--format", output
+    )
+    assert status == 0, err
+    assert UNSAFE_CHARACTER.search(out + err) is None
+    # Markdown doubles the backslash, which renders as one.
+    slash = "\\" if output == "text" else "\\\\"
+    heading = out.splitlines()[0]
+    assert f"{slash}u202e{slash}x00x · {slash}x1b[31mred{slash}x9b2J{slash}x07" in (
+        heading
+    )
+
+
+@pytest.mark.parametrize("output", ["text", "markdown"])
+def test_check_shows_control_characters_as_escapes(tmp_path, capsys, evil_doc, output):
+    name = "bad\x1b[2Jname.json"
+    path = str(_write(tmp_path / name, evil_doc))
+    _, out, err = _run(capsys, "check", path, "--format", output)
+    assert UNSAFE_CHARACTER.search(out + err) is None
+    assert "svc\\x1b]0;pwn\\x07" in out.replace("\\\\", "\\")
+    assert "bad\\x1b[2Jname.json" in out.replace("\\\\", "\\")
+
+
+def test_load_errors_show_control_characters_as_escapes(tmp_path, capsys):
+    path = str(tmp_path / "bad\x1b[2J.json")
+    Path(path).write_text("{", encoding="utf-8")
+    status, _, err = _run(capsys, "check", path)
+    assert status == 1
+    assert UNSAFE_CHARACTER.search(err) is None
+    assert "bad\\x1b[2J.json" in err
+
+
+@pytest.mark.parametrize("output", ["text", "markdown"])
+def test_stats_shows_control_characters_as_escapes(tmp_path, capsys, evil_doc, output):
+    path = _write(tmp_path / "inc.json", evil_doc)
+    status, out, err = _run(
+        capsys, "stats", str(path), "--by", "service", "--format", output
+    )
+    assert status == 0, err
+    assert UNSAFE_CHARACTER.search(out) is None
+    row = next(line for line in out.splitlines() if "svc" in line)
+    assert "svc\\x1b]0;pwn\\x07" in row.replace("\\\\", "\\")
+
+
+def test_json_output_escapes_control_characters_and_keeps_the_data(
+    tmp_path, capsys, evil_doc
+):
+    path = str(_write(tmp_path / "inc.json", evil_doc))
+    status, out, _ = _run(
+        capsys, "report", path, "--as-of", "2024-01-30", "--format", "json"
+    )
+    assert status == 0
+    assert UNSAFE_CHARACTER.search(out.replace("\n", "")) is None
+    assert "\\u009b" in out
+    assert "\\u202e" in out
+    data = json.loads(out)
+    assert data["incident"]["title"] == EVIL_TITLE
+    assert data["incident"]["id"] == EVIL_ID

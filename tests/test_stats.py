@@ -15,6 +15,7 @@ from incidentkit.stats import (
     BootstrapStats,
     Grouping,
     GroupStats,
+    _as_tuple,
     _replicates,
     _sorted_groups,
     compare_samples,
@@ -482,3 +483,55 @@ def test_several_keys_export_as_several_columns():
     frame = stats.to_pandas()
     assert list(frame.index.names) == ["severity", "service"]
     assert frame.loc[(2, "db"), "high"] == 2.5
+
+
+# --- argument checks ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "seed", [-1, np.int64(-2), "x", 1.5, True, [1, 2], np.random.SeedSequence(1)]
+)
+def test_bad_seed_is_a_validation_error_naming_it(seed):
+    grouping = Grouping([0, 0, 0], 1)
+    expected = [
+        "seed: expected None, a non-negative whole number or a "
+        f"numpy.random.Generator ({seed!r})"
+    ]
+    with pytest.raises(ValidationError) as raised:
+        grouped_bootstrap([1.0, 2.0, 3.0], grouping, n=10, seed=seed)
+    assert raised.value.errors == expected
+    with pytest.raises(ValidationError) as raised:
+        compare_samples([1.0, 2.0], [3.0, 4.0], n=10, permutations=10, seed=seed)
+    assert raised.value.errors == expected
+
+
+def test_good_seeds_are_accepted_and_repeatable():
+    grouping = Grouping([0] * 5, 1)
+    values = [1.0, 2.0, 3.0, 4.0, 100.0]
+
+    def low(seed: object) -> float:
+        found = grouped_bootstrap(values, grouping, n=50, seed=seed)  # type: ignore[arg-type]
+        return float(found.low[0])
+
+    assert low(0) == low(np.int64(0)) == low(np.random.default_rng(0))
+    assert low(2**70) == low(2**70)  # SeedSequence takes any size
+    assert not math.isnan(low(None))
+
+
+def test_as_tuple_takes_names_and_refuses_the_rest():
+    assert _as_tuple(None) == ()
+    assert _as_tuple("severity") == ("severity",)
+    assert _as_tuple(["service", "month"]) == ("service", "month")
+    assert _as_tuple(name for name in ("service",)) == ("service",)
+    # A dict iterates over its keys, but {"severity": 1} is a mistake.
+    for bad, shown in (
+        (5, 5),
+        ({"severity": 1}, {"severity": 1}),
+        ([5], 5),
+        (b"x", b"x"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            _as_tuple(bad)  # type: ignore[arg-type]
+        assert raised.value.errors == [
+            f"by: expected a column name or a list of them ({shown!r})"
+        ]

@@ -836,3 +836,71 @@ def test_an_empty_table():
     assert table.action_item_coverage().incidents.tolist() == [0]
     assert len(IncidentTable.concat([table, table])) == 0
     assert table.to_pandas().shape == (0, len(table.columns))
+
+
+# --- argument checks ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [-1, "x", True, 0.5])
+def test_bad_seed_is_a_validation_error(synthetic, seed):
+    table = IncidentTable.from_records(synthetic[:50])
+    expected = [
+        "seed: expected None, a non-negative whole number or a "
+        f"numpy.random.Generator ({seed!r})"
+    ]
+    with pytest.raises(ValidationError) as raised:
+        table.bootstrap("time_to_resolve", seed=seed)
+    assert raised.value.errors == expected
+    with pytest.raises(ValidationError) as raised:
+        compare(table, table, seed=seed)
+    assert raised.value.errors == expected
+
+
+def test_a_generator_seed_still_works(synthetic):
+    table = IncidentTable.from_records(synthetic[:50])
+    by_int = table.bootstrap("time_to_resolve", n=50, seed=7)
+    by_rng = table.bootstrap("time_to_resolve", n=50, seed=np.random.default_rng(7))
+    assert by_int.low.tolist() == by_rng.low.tolist()
+
+
+@pytest.mark.parametrize(
+    ("by", "shown"), [(5, "5"), ({"severity": 1}, "{'severity': 1}"), ([5], "5")]
+)
+def test_by_must_be_names(synthetic, by, shown):
+    table = IncidentTable.from_records(synthetic[:50])
+    with pytest.raises(ValidationError) as raised:
+        table.group_stats("time_to_resolve", by=by)
+    assert raised.value.errors == [
+        f"by: expected a column name or a list of them ({shown})"
+    ]
+
+
+def test_a_column_that_is_not_numeric_is_named_so(synthetic):
+    table = IncidentTable.from_records(synthetic[:50])
+    numeric = [
+        name
+        for name in table.columns
+        if name != "id"
+        and name not in CATEGORICAL_COLUMNS
+        and np.asarray(table[name]).dtype.kind in "fiub"
+    ]
+    assert "id" not in numeric
+    assert "time_to_resolve" in numeric
+    listed = f"numeric columns: {', '.join(numeric)}"
+    for column, kind in (("id", "text"), ("service", "labels")):
+        message = f"column: {column!r} is not a numeric column ({kind}); {listed}"
+        for run in (
+            table.group_stats,
+            lambda name: table.bootstrap(name, n=10),
+            lambda name: compare(table, table, name, n=10, permutations=10),
+        ):
+            with pytest.raises(ValidationError) as raised:
+                run(column)
+            assert raised.value.errors == [message]
+    with pytest.raises(ValidationError, match="'started_at' is not a numeric column"):
+        table.group_stats("started_at")
+    # survival needs a duration: it lists those instead.
+    with pytest.raises(ValidationError, match="'id' is not a duration between"):
+        table.survival("id")
+    with pytest.raises(ValidationError, match="column: no column 'nope'"):
+        table.group_stats("nope")

@@ -21,6 +21,7 @@ import html
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -57,6 +58,14 @@ EXIT_USAGE: Final = 2
 
 _MISSING: Final = "—"
 
+# C0 and C1 control characters (but the newline that ends our own lines) and
+# the bidirectional overrides, embeddings and isolates: record text holding
+# them could drive the reader's terminal (colours, cursor moves, a title that
+# rewrites the window) or show text in another order than it is stored.
+_UNSAFE: Final = re.compile(
+    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
 
 # --- the parser ------------------------------------------------------------------
 
@@ -82,6 +91,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        )
+    return value
+
+
 def _confidence(text: str) -> float:
     try:
         value = float(text)
@@ -96,6 +117,18 @@ def _confidence(text: str) -> float:
 
 def _codes(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
+
+
+def _selected_codes(text: str) -> list[str]:
+    # An empty selection would run no rule and pass every record: in CI an
+    # unset `--select "$RULES"` would make the linter a silent no-op.
+    codes = _codes(text)
+    if not codes:
+        raise argparse.ArgumentTypeError(
+            f"expected one or more comma-separated codes, names or families, "
+            f"got {text!r}"
+        )
+    return codes
 
 
 _EPILOGS: Final = {
@@ -228,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--select",
-        type=_codes,
+        type=_selected_codes,
         action="extend",
         metavar="CODES",
         help="only these rules (comma-separated codes, names, families or prefixes)",
@@ -287,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         help="seed of the bootstrap's generator (default: 0), for repeatable intervals",
     )
@@ -319,8 +352,27 @@ class _Section:
         self.tables.append((header, rows, numeric))
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _visible(text: str) -> str:
+    r"""``text`` with control and bidi characters shown as escapes (``\x1b``).
+
+    Applied to everything the text and Markdown renderers write, so that an
+    untrusted record cannot send escape sequences to the reader's terminal.
+
+    Example:
+        >>> print(_visible("\x1b[31mred\u202e\x00 ok"))
+        \x1b[31mred\u202e\x00 ok
+    """
+    return _UNSAFE.sub(_escape, text)
+
+
 def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
+    # Escaped here too, not only on output: table widths count the escapes.
+    return _visible(" ".join(str(text).split()))
 
 
 def _text_table(
@@ -358,7 +410,7 @@ def _render_text(heading: str, lines: Sequence[str], sections: list[_Section]) -
         for header, rows, numeric in section.tables:
             out.extend(_text_table(header, rows, numeric))
         out.extend(f"  {note}" for note in section.notes)
-    return "\n".join(out) + "\n"
+    return _visible("\n".join(out) + "\n")
 
 
 def _md(text: object) -> str:
@@ -403,11 +455,15 @@ def _render_markdown(
             out.extend([*_md_table(header, rows, numeric), ""])
         if section.notes:
             out.extend([*(_md(note) for note in section.notes), ""])
-    return "\n".join(out).rstrip("\n") + "\n"
+    return _visible("\n".join(out).rstrip("\n") + "\n")
 
 
 def _json_dump(data: Any, stream: TextIO) -> None:
-    json.dump(data, stream, indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    # json escapes C0 controls only; C1 controls (U+009B is a terminal's CSI)
+    # and bidi overrides would reach a terminal raw. Outside strings JSON has
+    # none of them, so a \uXXXX escape decodes to the same data.
+    stream.write(_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
     stream.write("\n")
 
 
@@ -433,6 +489,7 @@ def _finite(value: float | None) -> float | None:
 
 def _print_errors(error: ValidationError, stream: TextIO) -> None:
     for line in error.errors:
+        # Errors quote record values and file names: _one_line escapes them.
         stream.write(f"{_one_line(line)}\n")
 
 
@@ -822,6 +879,11 @@ def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRe
             ],
             source=path,
         )
+    # load() turns every OSError into "cannot read (...)"; a missing file
+    # reads as check and stats say it.
+    missing = _missing_source(path)
+    if missing is not None:
+        raise missing
     try:
         return load(path, assume_utc=assume_utc, format=input_format)
     except FileNotFoundError:
@@ -953,8 +1015,11 @@ def _check_summary(checked: int, counts: dict[str, int], failed: int) -> str:
 def _finding_line(data: dict[str, Any]) -> str:
     path = data["path"] or "$"
     return (
-        f"{data['source']}:{path}:{data['code']}:{data['level']}: "
-        f"{_one_line(data['message'])}\n"
+        _visible(
+            f"{data['source']}:{path}:{data['code']}:{data['level']}: "
+            f"{_one_line(data['message'])}"
+        )
+        + "\n"
     )
 
 
@@ -988,7 +1053,7 @@ def _check_markdown(
             f"- `{_md(error)}`" for item in load_errors for error in item["errors"]
         )
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return _visible("\n".join(lines).rstrip("\n") + "\n")
 
 
 # --- stats ------------------------------------------------------------------------

@@ -583,6 +583,24 @@ def _check_confidence(confidence: object) -> float:
     return float(confidence)
 
 
+def _rng(seed: object) -> np.random.Generator:
+    """The generator of ``seed``, or a ValidationError naming it.
+
+    Checked here rather than left to :func:`numpy.random.default_rng`, whose
+    own errors (a ValueError for -1, a TypeError for "x") name no parameter.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
+        raise _problem(
+            "seed: expected None, a non-negative whole number or a "
+            f"numpy.random.Generator ({seed!r})"
+        )
+    return np.random.default_rng(seed)
+
+
 def _estimate(ordered: _Sorted, q: float | None) -> FloatArray:
     counts = ordered.counts
     present = counts > 0
@@ -714,7 +732,7 @@ def grouped_bootstrap(
     level = _check_confidence(confidence)
     column = _float_column(values)
     grouping._check(column)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     ordered = _sorted_groups(column, grouping)
     replicates = _replicates(ordered, q, resamples, rng)
     low, high = _interval(replicates, level)
@@ -1012,7 +1030,7 @@ def compare_samples(
     for name, sample in (("a", first), ("b", second)):
         if sample.size == 0:
             raise _problem(f"{name}: no values to compare (all missing or empty)")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     both = np.concatenate([first, second])
     grouping = Grouping(np.repeat([0, 1], [first.size, second.size]), 2)
     ordered = _sorted_groups(both, grouping)
@@ -1296,9 +1314,21 @@ class SurvivalStats(_ByGroup):
         return f"SurvivalStats({self.column!r} by {list(self.by)}, {len(self)} groups)"
 
 
-def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+def _as_tuple(value: str | Iterable[str] | None, name: str = "by") -> tuple[str, ...]:
+    """``None``, a name or an iterable of names as a tuple of names.
+
+    A mapping is refused although it iterates over its keys: ``{"severity":
+    1}`` is a mistake, not a request to group by ``severity``.
+    """
+    expected = f"{name}: expected a column name or a list of them"
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    return tuple(value)
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
+        raise _problem(f"{expected} ({value!r})")
+    names = tuple(value)
+    for item in names:
+        if not isinstance(item, str):
+            raise _problem(f"{expected} ({item!r})")
+    return names

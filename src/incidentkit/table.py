@@ -966,9 +966,6 @@ class IncidentTable:
         self, by: str | Iterable[str] | None
     ) -> tuple[Grouping, NDArray[Any], tuple[str, ...]]:
         keys = _as_tuple(by)
-        for key in keys:
-            if not isinstance(key, str):
-                raise ValidationError([f"by: expected column names ({key!r})"])
         if len(set(keys)) != len(keys):
             raise ValidationError([f"by: a key appears twice ({list(keys)})"])
         cached = self._cache.get(("grouping", keys))
@@ -1056,12 +1053,33 @@ class IncidentTable:
         grouping = Grouping._trusted(codes, n_groups, sizes.astype(np.int64))
         return grouping, _readonly(groups), (name,)
 
+    def _kind(self, name: str) -> str:
+        """What a column holds, as error messages name it."""
+        if name == "id":
+            return "text"
+        if name in self._labels:
+            return "labels"
+        return str(self._columns[name].dtype)
+
+    def _is_numeric(self, name: str) -> bool:
+        return name not in self._labels and self._columns[name].dtype.kind in "fiub"
+
     def _numbers(self, column: str) -> FloatArray:
-        array = self._get(column)
-        if column in self._labels or array.dtype.kind not in "fiub":
+        # "id" is a column although it is not in _columns (its text is kept
+        # as bytes): it must read "not numeric", never "no column".
+        # Callers pass anything; a non-string (a list, say) is no column, which
+        # _get says, and must not reach a dict lookup that it cannot hash.
+        given: object = column
+        known = isinstance(given, str) and given in self
+        if known and (column == "id" or not self._is_numeric(column)):
+            numeric = ", ".join(filter(self._is_numeric, self._columns))
             raise ValidationError(
-                [f"column: {column!r} is not a numeric column ({array.dtype})"]
+                [
+                    f"column: {column!r} is not a numeric column "
+                    f"({self._kind(column)}); numeric columns: {numeric}"
+                ]
             )
+        array = self._get(column)
         if column == "severity":
             return np.where(array == UNKNOWN_LEVEL, np.nan, array.astype(np.float64))
         return array if array.dtype == np.float64 else array.astype(np.float64)
