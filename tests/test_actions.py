@@ -377,3 +377,77 @@ def test_custom_severity_labels():
 def test_the_default_policy_cannot_change():
     with pytest.raises(TypeError):
         ActionItemPolicy().required_types_by_level[5] = frozenset()
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+def test_a_lone_string_is_one_value_not_its_letters() -> None:
+    policy = ActionItemPolicy(
+        required_types_by_level={1: "detection"}, done_statuses="open"
+    )
+    assert policy.required_types(1) == frozenset({"detection"})
+    assert policy.done_statuses == frozenset({"open"})
+    assert ActionItemPolicy(stop_words="the").stop_words == frozenset({"the"})
+    # The example is SEV1 and has a detection item: nothing is missing.
+    coverage = action_item_coverage(
+        ik.example(), as_of=date(2024, 1, 30), policy=policy
+    )
+    assert coverage.missing_types == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"required_types_by_level": 5},
+            "required_types_by_level: expected a mapping of severity level to "
+            "action-item types (5)",
+        ),
+        (
+            {"required_types_by_level": {1: None}},
+            "required_types_by_level[1]: expected a string or a collection of "
+            "strings (None)",
+        ),
+        (
+            {"required_types_by_level": {1: [5]}},
+            "required_types_by_level[1]: every item must be a string (5)",
+        ),
+        (
+            {"required_types_by_level": {"1": ["detection"]}},
+            "required_types_by_level['1']: a severity level must be an int ('1')",
+        ),
+        ({"done_statuses": [5]}, "done_statuses: every item must be a string (5)"),
+        (
+            {"done_statuses": 5},
+            "done_statuses: expected a string or a collection of strings (5)",
+        ),
+        ({"stop_words": [None]}, "stop_words: every item must be a string (None)"),
+        (
+            {"severity_labels": {"critical": 1}},
+            "severity_labels: expected a SeverityLabels, got dict",
+        ),
+    ],
+)
+def test_bad_policy_arguments_raise_validation_error(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        ActionItemPolicy(**kwargs)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("rec", "policy", "message"),
+    [
+        ({}, ActionItemPolicy(), "rec: expected an IncidentRecord, got dict"),
+        ("example", "x", "policy: expected an ActionItemPolicy, got str"),
+    ],
+)
+def test_action_item_coverage_checks_its_arguments(
+    rec: object, policy: object, message: str
+) -> None:
+    record = ik.example() if rec == "example" else rec
+    with pytest.raises(ik.ValidationError) as info:
+        action_item_coverage(record, as_of=date.today(), policy=policy)  # type: ignore[arg-type]
+    assert info.value.errors == [message]

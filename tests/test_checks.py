@@ -919,3 +919,57 @@ def test_check_does_not_change_the_record(rec):
     before = attrs.evolve(rec)
     check(rec, as_of=date(2024, 1, 1))
     assert rec == before
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+def test_a_lone_status_is_one_status_not_its_letters() -> None:
+    policy = CheckPolicy(
+        resolved_statuses="Resolved", open_statuses="open", commander_roles="IC"
+    )
+    assert policy.resolved_statuses == frozenset({"resolved"})
+    assert policy.open_statuses == frozenset({"open"})
+    assert policy.commander_roles == frozenset({"ic"})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"deadline_days": [1]},
+            "deadline_days: expected a mapping of priority level to days ([1])",
+        ),
+        (
+            {"resolved_statuses": 5},
+            "resolved_statuses: expected a string or a collection of strings (5)",
+        ),
+        (
+            {"open_statuses": [None]},
+            "open_statuses: every item must be a string (None)",
+        ),
+        ({"postmortem_max_level": "2"}, "postmortem_max_level: must be an int ('2')"),
+        ({"severity": "x"}, "severity: expected a SeverityPolicy, got str"),
+        (
+            {"communications": "x"},
+            "communications: expected a CommunicationPolicy, got str",
+        ),
+        ({"actions": "x"}, "actions: expected an ActionItemPolicy, got str"),
+        ({"milestones": "x"}, "milestones: expected a MilestonePolicy, got str"),
+    ],
+)
+def test_bad_policy_arguments_raise_validation_error(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        CheckPolicy(**kwargs)
+    assert info.value.errors == [message]
+
+
+def test_check_names_a_bad_record_and_policy() -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        check({})  # type: ignore[arg-type]
+    assert info.value.errors == ["rec: expected an IncidentRecord, got dict"]
+    with pytest.raises(ik.ValidationError) as info:
+        check(ik.example(), policy="x")  # type: ignore[arg-type]
+    assert info.value.errors == ["policy: expected a CheckPolicy, got str"]

@@ -474,3 +474,116 @@ def test_the_default_policy_cannot_change():
         CommunicationPolicy().max_gap_by_level[1] = minutes(1)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         CommunicationPolicy().max_gap_by_level = {}
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+def test_a_lone_audience_or_channel_is_one_value() -> None:
+    policy = CommunicationPolicy(
+        external_audiences="External", fallback_channels="status_page"
+    )
+    assert policy.external_audiences == frozenset({"external"})
+    assert policy.fallback_channels == frozenset({"status_page"})
+    # The example's audiences: external, internal, external ×3 → indices 0, 2-4.
+    summary = communications_summary(ik.example(), policy)
+    assert summary.external_indices == (0, 2, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"max_gap_by_level": 5},
+            "max_gap_by_level: expected a mapping of severity level to timedelta (5)",
+        ),
+        (
+            {"max_gap_by_level": {"1": timedelta(hours=1)}},
+            "max_gap_by_level['1']: a severity level must be an int ('1')",
+        ),
+        (
+            {"max_gap_by_level": {"SEV1": timedelta(hours=1)}},
+            "max_gap_by_level['SEV1']: a severity level must be an int ('SEV1')",
+        ),
+        (
+            {"external_audiences": [5]},
+            "external_audiences: every item must be a string (5)",
+        ),
+        (
+            {"fallback_channels": None},
+            "fallback_channels: expected a string or a collection of strings (None)",
+        ),
+        (
+            {"severity_labels": "x"},
+            "severity_labels: expected a SeverityLabels, got str",
+        ),
+    ],
+)
+def test_bad_policy_arguments_raise_validation_error(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        CommunicationPolicy(**kwargs)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("rec", "kwargs", "message"),
+    [
+        ("x", {}, "rec: expected an IncidentRecord, got str"),
+        ({}, {}, "rec: expected an IncidentRecord, got dict"),
+        ("example", {"policy": "x"}, "policy: expected a CommunicationPolicy, got str"),
+        (
+            "example",
+            {"milestone_policy": "x"},
+            "milestone_policy: expected a MilestonePolicy, got str",
+        ),
+    ],
+)
+def test_communications_summary_checks_its_arguments(
+    rec: object, kwargs: dict[str, object], message: str
+) -> None:
+    record = ik.example() if rec == "example" else rec
+    with pytest.raises(ik.ValidationError) as info:
+        communications_summary(record, **kwargs)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize("text", [5, b"in 1 hour", ["in 1 hour"]])
+def test_parse_promise_rejects_non_text(text: object) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        parse_promise(text)  # type: ignore[arg-type]
+    assert info.value.errors == [
+        f"text: expected a string or None, got {type(text).__name__}"
+    ]
+
+
+def test_parse_promise_of_empty_text_is_none() -> None:
+    assert parse_promise(None) is None
+    assert parse_promise("") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Next update within the hour.",
+        "Next update within the next hour.",
+        "We will post an update within the hour.",
+        "WITHIN THE HOUR we will post an update.",
+    ],
+)
+def test_within_the_hour_promises_an_hour(text: str) -> None:
+    assert parse_promise(text) == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A time for something else, not for an update.
+        "Within the hour we expect a full recovery.",
+        # "in the hour" says when, not by when.
+        "In the hour before, errors rose.",
+    ],
+)
+def test_the_hour_without_a_promise_is_none(text: str) -> None:
+    assert parse_promise(text) is None

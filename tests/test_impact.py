@@ -397,3 +397,54 @@ def test_huge_weights():
     result = impact_score(bare(Impact(security_breach=True)), weights)
     # One component of twelve at 1: 100 / 12 points.
     assert result.score == pytest.approx(100 / 12)
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"revenue_levels": {1: 0.5}},
+            "revenue_levels[1]: a label must be a string (1)",
+        ),
+        (
+            {"revenue_levels": ["high"]},
+            "revenue_levels: expected a mapping of label to value (['high'])",
+        ),
+        (
+            {"degradation_levels": 5},
+            "degradation_levels: expected a mapping of label to value (5)",
+        ),
+    ],
+)
+def test_bad_scales_raise_validation_error(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        ImpactScales(**kwargs)
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("rec", "args", "kwargs", "message"),
+    [
+        ({}, (), {}, "rec: expected an IncidentRecord, got dict"),
+        ("example", ("x",), {}, "weights: expected an ImpactWeights, got str"),
+        ("example", (), {"scales": "x"}, "scales: expected an ImpactScales, got str"),
+        (
+            "example",
+            (),
+            {"milestone_policy": "x"},
+            "milestone_policy: expected a MilestonePolicy, got str",
+        ),
+    ],
+)
+def test_impact_score_checks_its_arguments(
+    rec: object, args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    record = ik.example() if rec == "example" else rec
+    with pytest.raises(ik.ValidationError) as info:
+        impact_score(record, *args, **kwargs)  # type: ignore[arg-type]
+    assert info.value.errors == [message]

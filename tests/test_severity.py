@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from incidentkit.errors import ValidationError
 from incidentkit.severity import SeverityLabels, severity_level
 
 
@@ -44,3 +45,31 @@ def test_labels_cannot_change_under_a_shared_policy():
     with pytest.raises(TypeError):
         labels.names["critical"] = 3  # type: ignore[index]
     assert hash(labels) == hash(SeverityLabels(names={"Critical": 1}))
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"names": {"critical": "b"}},
+            "names['critical']: a level must be an int ('b')",
+        ),
+        (
+            {"names": {"critical": True}},
+            "names['critical']: a level must be an int (True)",
+        ),
+        ({"names": {1: 2}}, "names[1]: a label must be a string (1)"),
+        ({"names": 5}, "names: expected a mapping of label to level (5)"),
+        ({"max_level": "9"}, "max_level: must be an int ('9')"),
+        ({"numbered": "yes"}, "numbered: expected a bool, got str"),
+    ],
+)
+def test_bad_labels_are_rejected_at_construction(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        SeverityLabels(**kwargs)  # type: ignore[arg-type]
+    assert info.value.errors == [message]

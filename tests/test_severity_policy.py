@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 from hypothesis import given
@@ -329,3 +331,71 @@ def test_more_harm_never_lowers_the_warranted_level(rec):
     assert expected_severity(worse).level == 1
     if verdict.level is not None:
         assert expected_severity(worse).level <= verdict.level
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: SeverityPolicy().with_labels({"critical": "x"}),
+            "names['critical']: a level must be an int ('x')",
+        ),
+        (
+            lambda: SeverityPolicy().with_labels(5),
+            "names: expected a mapping of label to level (5)",
+        ),
+        (lambda: SeverityPolicy(major="x"), "major: must be an int ('x')"),
+        (lambda: SeverityPolicy(major=True), "major: must be an int (True)"),
+        (
+            lambda: SeverityPolicy(levels=5),
+            "levels: expected a sequence of SeverityLevel (5)",
+        ),
+        (
+            lambda: SeverityPolicy(levels=[5]),
+            "levels[0]: expected a SeverityLevel, got int",
+        ),
+        (
+            lambda: SeverityPolicy(labels="x"),
+            "labels: expected a SeverityLabels, got str",
+        ),
+        (
+            lambda: SeverityPolicy(revenue_scale=[1]),
+            "revenue_scale: every item must be a string (1)",
+        ),
+        (
+            lambda: SeverityPolicy(levels=[SeverityLevel("x", "X", "")]),
+            "levels[0].level: must be an int ('x')",
+        ),
+    ],
+)
+def test_bad_policy_arguments_raise_validation_error(make: Any, message: str) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        make()
+    assert info.value.errors == [message]
+
+
+def test_with_labels_of_a_bad_level_leaves_check_working() -> None:
+    # Before the fix the bad level got in and check() failed with TypeError.
+    with pytest.raises(ik.ValidationError):
+        SeverityPolicy().with_labels({"critical": "x"})
+    assert SeverityPolicy().with_labels({"critical": 1}).labels.level("critical") == 1
+
+
+@pytest.mark.parametrize(
+    ("rec", "policy", "message"),
+    [
+        ({}, None, "rec: expected an IncidentRecord, got dict"),
+        (None, None, "rec: expected an IncidentRecord, got NoneType"),
+        ("example", "x", "policy: expected a SeverityPolicy, got str"),
+    ],
+)
+def test_expected_severity_checks_its_arguments(
+    rec: object, policy: object, message: str
+) -> None:
+    record = ik.example() if rec == "example" else rec
+    with pytest.raises(ik.ValidationError) as info:
+        expected_severity(record, policy)  # type: ignore[arg-type]
+    assert info.value.errors == [message]

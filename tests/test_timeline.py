@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import pickle
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import attrs
 import pytest
@@ -406,3 +407,44 @@ def test_policy_defaults_to_the_spec_rules():
     )
     assert policy.started == DEFAULT_MILESTONE_POLICY.started
     assert policy.detected == (EarliestEvent(EventType.DETECTION, actor="Monitoring"),)
+
+
+# --- bad arguments --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (5, "started: expected a milestone selector or a sequence of them (5)"),
+        (None, "started: expected a milestone selector or a sequence of them (None)"),
+        ("x", "started: expected a milestone selector or a sequence of them ('x')"),
+    ],
+)
+def test_bad_milestone_rules_raise_validation_error(
+    value: object, message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        MilestonePolicy(started=value)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize("function", [milestones, phase_durations])
+@pytest.mark.parametrize(
+    ("rec", "policy", "message"),
+    [
+        ({}, DEFAULT_MILESTONE_POLICY, "rec: expected an IncidentRecord, got dict"),
+        (
+            None,
+            DEFAULT_MILESTONE_POLICY,
+            "rec: expected an IncidentRecord, got NoneType",
+        ),
+        ("example", "x", "policy: expected a MilestonePolicy, got str"),
+    ],
+)
+def test_milestone_functions_check_their_arguments(
+    function: Any, rec: object, policy: object, message: str
+) -> None:
+    record = ik.example() if rec == "example" else rec
+    with pytest.raises(ik.ValidationError) as info:
+        function(record, policy)
+    assert info.value.errors == [message]

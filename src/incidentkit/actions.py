@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import attrs
 
+from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.schema import IncidentRecord
@@ -171,19 +172,24 @@ DEFAULT_STOP_WORDS: Final = frozenset(_STOP_WORDS_TEXT.split())
 
 
 def _level_types(value: Mapping[int, Iterable[str]]) -> Mapping[int, frozenset[str]]:
+    parameter = "required_types_by_level"
+    levels = mapping(value, parameter, "severity level to action-item types")
+    whole_keys(levels, parameter)
     converted: dict[int, frozenset[str]] = {}
-    for level, types in value.items():
-        canonical = (canonical_action_type(label) for label in types)
+    for level, types in levels.items():
+        # A lone type ({1: "detection"}) is one type, not its letters.
+        labels = texts(types, f"{parameter}[{level!r}]")
+        canonical = (canonical_action_type(label) for label in labels)
         converted[level] = frozenset(kind for kind in canonical if kind is not None)
     return FrozenMapping.of(converted)
 
 
 def _statuses(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(_normal_status(status) for status in value)
+    return frozenset(_normal_status(status) for status in texts(value, "done_statuses"))
 
 
 def _words(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(word.casefold() for word in value)
+    return frozenset(word.casefold() for word in texts(value, "stop_words"))
 
 
 def _at_least_one(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -213,6 +219,14 @@ class ActionItemPolicy:
         >>> policy = ActionItemPolicy(required_types_by_level={4: ["Detect"]})
         >>> policy.required_types(4), policy.required_types(None)
         (frozenset({'detection'}), frozenset())
+
+    A lone string where a collection is expected is one value:
+    ``done_statuses="closed"`` means ``{"closed"}``.
+
+    Raises:
+        ValidationError: When a table is not a mapping of severity levels
+            (ints) to types, or a collection holds something else than
+            strings.
     """
 
     required_types_by_level: Mapping[int, frozenset[str]] = attrs.field(
@@ -226,7 +240,9 @@ class ActionItemPolicy:
     )
     min_shared_words: int = attrs.field(default=2, validator=_at_least_one)
     severity_labels: SeverityLabels = attrs.field(
-        default=DEFAULT_SEVERITY_LABELS, hash=False
+        default=DEFAULT_SEVERITY_LABELS,
+        validator=instance_of(SeverityLabels),
+        hash=False,
     )
 
     def required_types(self, level: int | None) -> frozenset[str]:
@@ -397,7 +413,9 @@ def action_item_coverage(
         The coverage; see :class:`ActionItemCoverage`.
 
     Raises:
-        ValidationError: When ``as_of`` is a naive datetime or not a date.
+        ValidationError: When ``rec`` is not an incident record, ``policy``
+            not an :class:`ActionItemPolicy`, or ``as_of`` a naive datetime
+            or not a date.
 
     Example:
         >>> import incidentkit as ik
@@ -407,6 +425,8 @@ def action_item_coverage(
         >>> cov.unaddressed_factors
         ()
     """
+    instance(rec, IncidentRecord, "rec")
+    instance(policy, ActionItemPolicy, "policy")
     day, beyond = _as_of_day(as_of)
     items = rec.action_items
     counts: dict[str, int] = {}

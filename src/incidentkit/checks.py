@@ -32,6 +32,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from incidentkit._args import instance, instance_of, is_whole, mapping, texts, whole
 from incidentkit.actions import (
     ActionItemCoverage,
     ActionItemPolicy,
@@ -240,10 +241,6 @@ def _level_map(value: object) -> Mapping[str, str]:
     return MappingProxyType({str(key): value[key] for key in value})
 
 
-def _is_whole(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _positive_days(
     _: Any, attribute: attrs.Attribute[Any], value: Mapping[int, int]
 ) -> None:
@@ -251,7 +248,7 @@ def _positive_days(
         f"{attribute.name}[{key!r}]: must map a priority level (int) to a "
         f"number of days >= 0 ({days!r})"
         for key, days in value.items()
-        if not (_is_whole(key) and _is_whole(days) and days >= 0)
+        if not (is_whole(key) and is_whole(days) and days >= 0)
     ]
     if problems:
         raise ValidationError(problems)
@@ -274,12 +271,26 @@ def _word_key(value: object) -> str | None:
     return " ".join(_SEPARATORS.split(value.casefold())).strip()
 
 
-def _folded(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(_word_key(str(item)) or "" for item in value)
+def _folded(value: Iterable[str], parameter: str) -> frozenset[str]:
+    # A lone status is one status, not its letters (as for ``ignore``).
+    return frozenset(_word_key(item) or "" for item in texts(value, parameter))
+
+
+def _resolved_statuses(value: Iterable[str]) -> frozenset[str]:
+    return _folded(value, "resolved_statuses")
+
+
+def _open_statuses(value: Iterable[str]) -> frozenset[str]:
+    return _folded(value, "open_statuses")
+
+
+def _commander_roles(value: Iterable[str]) -> frozenset[str]:
+    return _folded(value, "commander_roles")
 
 
 def _frozen_days(value: Mapping[int, int]) -> Mapping[int, int]:
-    return MappingProxyType(dict(value))
+    days = mapping(value, "deadline_days", "priority level to days")
+    return MappingProxyType(dict(days))
 
 
 @attrs.frozen
@@ -331,10 +342,18 @@ class CheckPolicy:
     levels: Mapping[str, str] = attrs.field(
         factory=dict, converter=_level_map, hash=False
     )
-    severity: SeverityPolicy = DEFAULT_SEVERITY_POLICY
-    communications: CommunicationPolicy = attrs.field(factory=CommunicationPolicy)
-    actions: ActionItemPolicy = attrs.field(factory=ActionItemPolicy)
-    milestones: MilestonePolicy = DEFAULT_MILESTONE_POLICY
+    severity: SeverityPolicy = attrs.field(
+        default=DEFAULT_SEVERITY_POLICY, validator=instance_of(SeverityPolicy)
+    )
+    communications: CommunicationPolicy = attrs.field(
+        factory=CommunicationPolicy, validator=instance_of(CommunicationPolicy)
+    )
+    actions: ActionItemPolicy = attrs.field(
+        factory=ActionItemPolicy, validator=instance_of(ActionItemPolicy)
+    )
+    milestones: MilestonePolicy = attrs.field(
+        default=DEFAULT_MILESTONE_POLICY, validator=instance_of(MilestonePolicy)
+    )
     deadline_days: Mapping[int, int] = attrs.field(
         default=DEFAULT_DEADLINE_DAYS,
         converter=_frozen_days,
@@ -348,15 +367,15 @@ class CheckPolicy:
         default=timedelta(hours=1), validator=_non_negative_span
     )
     resolved_statuses: frozenset[str] = attrs.field(
-        default=_RESOLVED_STATUSES, converter=_folded
+        default=_RESOLVED_STATUSES, converter=_resolved_statuses
     )
     open_statuses: frozenset[str] = attrs.field(
-        default=_OPEN_STATUSES, converter=_folded
+        default=_OPEN_STATUSES, converter=_open_statuses
     )
     commander_roles: frozenset[str] = attrs.field(
-        default=_COMMANDER_ROLES, converter=_folded
+        default=_COMMANDER_ROLES, converter=_commander_roles
     )
-    postmortem_max_level: int = 2
+    postmortem_max_level: int = attrs.field(default=2, validator=whole)
     _effective: Mapping[str, Level] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
@@ -1269,24 +1288,14 @@ def _check_arguments(
 ) -> tuple[CheckPolicy, date | None]:
     if policy is None:
         policy = _default_policy()
-    elif not isinstance(policy, CheckPolicy):
-        raise ValidationError(
-            [f"policy: expected a CheckPolicy, got {type(policy).__name__}"]
-        )
+    else:
+        instance(policy, CheckPolicy, "policy")
     return policy, _as_of_day(as_of)
 
 
 @functools.lru_cache(maxsize=1)
 def _default_policy() -> CheckPolicy:
     return CheckPolicy()
-
-
-def _record(rec: object, parameter: str) -> IncidentRecord:
-    if not isinstance(rec, IncidentRecord):
-        raise ValidationError(
-            [f"{parameter}: expected an IncidentRecord, got {type(rec).__name__}"]
-        )
-    return rec
 
 
 def check(
@@ -1325,7 +1334,7 @@ def check(
         IK304 warning signals.dependent_services[2]
     """
     policy, day = _check_arguments(policy, as_of)
-    return _check_one(_record(rec, "rec"), policy, day)
+    return _check_one(instance(rec, IncidentRecord, "rec"), policy, day)
 
 
 def check_many(
@@ -1352,7 +1361,7 @@ def check_many(
     """
     policy, day = _check_arguments(policy, as_of)
     return [
-        _check_one(_record(rec, f"records[{index}]"), policy, day)
+        _check_one(instance(rec, IncidentRecord, f"records[{index}]"), policy, day)
         for index, rec in enumerate(records)
     ]
 

@@ -31,6 +31,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.schema import EventType, IncidentRecord
@@ -106,12 +107,14 @@ _HEDGE: Final = (
     r"about|approximately|approx\.?|roughly|around|at\s+most|up\s+to)\s+"
 )
 # "within"/"in"/"every", hedges, then one or two terms ("1 hour and 30
-# minutes"), or a unit alone after "next" ("within the next hour").
+# minutes"), or a unit alone after "next" ("within the next hour") or after
+# "within the" ("within the hour"); not after "in the", which as often says
+# when something happened ("in the hour before").
 _DURATION: Final = re.compile(
     r"(?:\b(?:within|in|every)\s+|\bnext\s+update\s*[:\-–]\s*)"
     rf"(?:{_HEDGE})*"
     rf"(?:(?P<terms>{_TERM_TEXT}(?:\s*,?\s*(?:and\s+)?{_TERM_TEXT})?)"
-    r"|(?<=next\s)(?P<bare>minute|hour|day)\b)",
+    r"|(?:(?<=next\s)|(?<=within\s)the\s+)(?P<bare>minute|hour|day)\b)",
     re.IGNORECASE,
 )
 # Words saying that what comes at the stated time is another message, not a
@@ -193,9 +196,16 @@ def parse_promise(text: str | None) -> timedelta | None:
         datetime.timedelta(seconds=3600)
         >>> parse_promise("We expect service to be back in 15 minutes.") is None
         True
+
+    Raises:
+        ValidationError: When ``text`` is neither a string nor ``None``.
     """
-    if not text:
+    if text is None:
         return None
+    if not isinstance(text, str):
+        raise ValidationError(
+            [f"text: expected a string or None, got {type(text).__name__}"]
+        )
     for sentence in _SENTENCE_END.split(text):
         # One space between words keeps the patterns' optional spaces from
         # backtracking quadratically over long runs of blanks.
@@ -211,9 +221,13 @@ def parse_promise(text: str | None) -> timedelta | None:
 
 
 def _copied_gaps(value: Mapping[int, timedelta]) -> Mapping[int, timedelta]:
+    parameter = "max_gap_by_level"
+    gaps = mapping(value, parameter, "severity level to timedelta")
+    # "1" or "SEV1" would never equal a level: the limit would never apply.
+    whole_keys(gaps, parameter)
     # A frozen copy: a caller's later change to its dict must not reach the
     # policy, and the default policy is shared by every call.
-    return FrozenMapping.of(value)
+    return FrozenMapping.of(gaps)
 
 
 def _positive(limit: object) -> bool:
@@ -233,8 +247,16 @@ def _valid_gaps(
         raise ValidationError(problems)
 
 
-def _lower_set(value: Any) -> frozenset[str]:
-    return frozenset(str(item).strip().casefold() for item in value)
+def _lower_set(value: Any, parameter: str) -> frozenset[str]:
+    return frozenset(item.strip().casefold() for item in texts(value, parameter))
+
+
+def _audiences(value: Any) -> frozenset[str]:
+    return _lower_set(value, "external_audiences")
+
+
+def _channels(value: Any) -> frozenset[str]:
+    return _lower_set(value, "fallback_channels")
 
 
 #: Longest acceptable gap between external updates, by severity level.
@@ -263,18 +285,24 @@ class CommunicationPolicy:
         max_gap_by_level: Severity level → longest acceptable gap between
             consecutive external updates; a level missing from the mapping
             (or an unknown severity) has no limit. Defaults to
-            :data:`DEFAULT_MAX_GAP_BY_LEVEL`.
+            :data:`DEFAULT_MAX_GAP_BY_LEVEL`. Keys are numeric levels (ints);
+            a label such as ``"SEV1"`` is rejected, since it would never
+            match a level.
         external_audiences: ``communications[].audience`` values that mean a
             customer-facing message (compared case-insensitively).
         fallback_channels: ``metadata.channel`` values of ``communication``
             events that count as external updates when the record has no
-            ``communications`` section.
+            ``communications`` section. For both, a lone string is one value.
         severity_labels: How the record's severity label maps to a level.
 
     Example:
         >>> policy = CommunicationPolicy(max_gap_by_level={1: timedelta(hours=1)})
         >>> policy.max_gap(1), policy.max_gap(None)
         (datetime.timedelta(seconds=3600), None)
+
+    Raises:
+        ValidationError: When a limit is not a positive timedelta, a level
+            not an int, or an audience or channel not a string.
     """
 
     max_gap_by_level: Mapping[int, timedelta] = attrs.field(
@@ -283,13 +311,15 @@ class CommunicationPolicy:
         validator=_valid_gaps,
     )
     external_audiences: frozenset[str] = attrs.field(
-        default=frozenset({"external"}), converter=_lower_set
+        default=frozenset({"external"}), converter=_audiences
     )
     fallback_channels: frozenset[str] = attrs.field(
-        default=frozenset({"status_page"}), converter=_lower_set
+        default=frozenset({"status_page"}), converter=_channels
     )
     severity_labels: SeverityLabels = attrs.field(
-        default=DEFAULT_SEVERITY_LABELS, hash=False
+        default=DEFAULT_SEVERITY_LABELS,
+        validator=instance_of(SeverityLabels),
+        hash=False,
     )
 
     def max_gap(self, level: int | None) -> timedelta | None:
@@ -472,7 +502,14 @@ def communications_summary(
         ['14:45']
         >>> [g.length // timedelta(minutes=1) for g in summary.long_gaps]
         [35, 90]
+
+    Raises:
+        ValidationError: When ``rec`` is not an incident record or a policy
+            is not of its type.
     """
+    instance(rec, IncidentRecord, "rec")
+    instance(policy, CommunicationPolicy, "policy")
+    instance(milestone_policy, MilestonePolicy, "milestone_policy")
     source, updates = _external_updates(rec, policy)
     # Stable: equal timestamps keep their order in the record.
     updates.sort(key=lambda update: update[0])

@@ -50,6 +50,7 @@ from typing import Any, Final
 
 import attrs
 
+from incidentkit._args import instance, mapping
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.schema import IncidentRecord
@@ -171,10 +172,26 @@ class ImpactWeights:
         }
 
 
-def _levels(value: Mapping[str, float]) -> Mapping[str, float]:
+def _levels(value: Mapping[str, float], parameter: str) -> Mapping[str, float]:
+    levels = mapping(value, parameter, "label to value")
+    problems = [
+        f"{parameter}[{key!r}]: a label must be a string ({key!r})"
+        for key in levels
+        if not isinstance(key, str)
+    ]
+    if problems:
+        raise ValidationError(problems)
     return FrozenMapping.of(
-        {key.strip().casefold(): level for key, level in value.items()}
+        {key.strip().casefold(): level for key, level in levels.items()}
     )
+
+
+def _revenue_levels(value: Mapping[str, float]) -> Mapping[str, float]:
+    return _levels(value, "revenue_levels")
+
+
+def _degradation_levels(value: Mapping[str, float]) -> Mapping[str, float]:
+    return _levels(value, "degradation_levels")
 
 
 def _valid_levels(
@@ -230,6 +247,10 @@ class ImpactScales:
         revenue_levels: ``revenue_impact`` label → value; labels compare
             case-insensitively, unknown labels count 0.
         degradation_levels: ``degradation_type`` label → value, likewise.
+
+    Raises:
+        ValidationError: For a scale that is not a positive number, or a
+            label table that is not a mapping of strings to values in [0, 1].
     """
 
     users_decades: float = attrs.field(default=7.0, validator=_positive)
@@ -242,12 +263,12 @@ class ImpactScales:
     internal_factor: float = attrs.field(default=0.25, validator=_fraction)
     revenue_levels: Mapping[str, float] = attrs.field(
         default=DEFAULT_REVENUE_LEVELS,
-        converter=_levels,
+        converter=_revenue_levels,
         validator=_valid_levels,
     )
     degradation_levels: Mapping[str, float] = attrs.field(
         default=DEFAULT_DEGRADATION_LEVELS,
-        converter=_levels,
+        converter=_degradation_levels,
         validator=_valid_levels,
     )
 
@@ -379,7 +400,15 @@ def impact_score(
         (41.6, 937500.0)
         >>> result.components["users_share"]
         ImpactComponent(weight=10.0, value=0.45, contribution=4.5, group='breadth')
+
+    Raises:
+        ValidationError: When ``rec`` is not an incident record, or an
+            argument is not of its type.
     """
+    instance(rec, IncidentRecord, "rec")
+    instance(weights, ImpactWeights, "weights")
+    instance(scales, ImpactScales, "scales")
+    instance(milestone_policy, MilestonePolicy, "milestone_policy")
     found = milestones(rec, milestone_policy)
     end = "mitigated" if found.mitigated is not None else "resolved"
     duration = found.span("started", end)

@@ -12,7 +12,9 @@ from typing import Final
 
 import attrs
 
+from incidentkit._args import instance_of, is_whole, mapping, whole
 from incidentkit._frozen import FrozenMapping
+from incidentkit.errors import ValidationError
 
 __all__ = ["DEFAULT_SEVERITY_LABELS", "SeverityLabels", "severity_level"]
 
@@ -23,6 +25,14 @@ _NUMBERED: Final = re.compile(
 
 
 def _lower_keys(names: Mapping[str, int]) -> Mapping[str, int]:
+    problems = []
+    for name, level in mapping(names, "names", "label to level").items():
+        if not isinstance(name, str):
+            problems.append(f"names[{name!r}]: a label must be a string ({name!r})")
+        elif not is_whole(level):
+            problems.append(f"names[{name!r}]: a level must be an int ({level!r})")
+    if problems:
+        raise ValidationError(problems)
     # Frozen: the default labels are shared by every policy and every thread.
     return FrozenMapping.of(
         {name.strip().casefold(): level for name, level in names.items()}
@@ -39,7 +49,8 @@ class SeverityLabels:
     words there.
 
     Attributes:
-        names: Extra label → level mapping, checked before numbered labels.
+        names: Extra label → level mapping, checked before numbered labels;
+            labels are strings and levels ints.
         numbered: Whether ``SEV<n>``/``P<n>`` labels map to ``n``.
         max_level: Numbers above this are not severity levels (``SEV42``).
 
@@ -47,13 +58,17 @@ class SeverityLabels:
         >>> labels = SeverityLabels(names={"critical": 1, "major": 2})
         >>> labels.level("Critical"), labels.level("SEV-2"), labels.level("odd")
         (1, 2, None)
+
+    Raises:
+        ValidationError: When ``names`` is not a mapping of strings to ints,
+            or ``max_level`` is not an int.
     """
 
     names: Mapping[str, int] = attrs.field(
         factory=dict, converter=_lower_keys, hash=True
     )
-    numbered: bool = True
-    max_level: int = 9
+    numbered: bool = attrs.field(default=True, validator=instance_of(bool))
+    max_level: int = attrs.field(default=9, validator=whole)
 
     def level(self, label: str | None) -> int | None:
         """The numeric level of ``label``, or ``None`` when it is unknown."""

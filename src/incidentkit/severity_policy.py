@@ -31,6 +31,7 @@ from typing import Final
 
 import attrs
 
+from incidentkit._args import instance, instance_of, is_whole, mapping, texts, whole
 from incidentkit.errors import ValidationError
 from incidentkit.schema import IncidentRecord
 from incidentkit.severity import DEFAULT_SEVERITY_LABELS, SeverityLabels
@@ -329,7 +330,22 @@ DEFAULT_SEVERITY_LEVELS: Final = (
 
 
 def _level_tuple(value: Iterable[SeverityLevel]) -> tuple[SeverityLevel, ...]:
-    return tuple(value)
+    return _checked_levels(value)
+
+
+def _checked_levels(value: object) -> tuple[SeverityLevel, ...]:
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes)):
+        raise ValidationError(
+            [f"levels: expected a sequence of SeverityLevel ({value!r})"]
+        )
+    levels = tuple(value)
+    for i, level in enumerate(levels):
+        instance(level, SeverityLevel, f"levels[{i}]")
+    return levels
+
+
+def _revenue_scale(value: Iterable[str]) -> tuple[str, ...]:
+    return texts(value, "revenue_scale")
 
 
 def _validate_levels(
@@ -339,7 +355,8 @@ def _validate_levels(
     if not levels:
         errors.append("levels: a policy needs at least one level (())")
     numbers = [level.level for level in levels]
-    if numbers != sorted(set(numbers)):
+    # Levels that are not ints are reported below; they cannot be sorted.
+    if all(is_whole(number) for number in numbers) and numbers != sorted(set(numbers)):
         errors.append(
             f"levels: levels must be listed most severe first, each once ({numbers!r})"
         )
@@ -388,11 +405,15 @@ class SeverityPolicy:
         default=DEFAULT_SEVERITY_LEVELS, converter=_level_tuple
     )
     # SeverityLabels holds a dict, which has no hash; the levels decide it.
-    labels: SeverityLabels = attrs.field(default=DEFAULT_SEVERITY_LABELS, hash=False)
-    revenue_scale: tuple[str, ...] = attrs.field(
-        default=DEFAULT_REVENUE_SCALE, converter=tuple
+    labels: SeverityLabels = attrs.field(
+        default=DEFAULT_SEVERITY_LABELS,
+        validator=instance_of(SeverityLabels),
+        hash=False,
     )
-    major: int = 2
+    revenue_scale: tuple[str, ...] = attrs.field(
+        default=DEFAULT_REVENUE_SCALE, converter=_revenue_scale
+    )
+    major: int = attrs.field(default=2, validator=whole)
 
     def __attrs_post_init__(self) -> None:
         errors = _validate_levels(self.levels, self.revenue_scale)
@@ -428,15 +449,22 @@ class SeverityPolicy:
             ...     {"critical": 1, "major": 2, "minor": 3, "low": 4})
             >>> policy.labels.level("Major"), policy.label(1)
             (2, 'critical')
+
+        Raises:
+            ValidationError: When ``names`` is not a mapping of strings to
+                ints.
         """
         first: dict[int, str] = {}
+        # The labels check the words and levels (SeverityLabels' converter);
+        # only the shape is needed before reading them here.
+        names = mapping(names, "names", "label to level")
+        labels = attrs.evolve(self.labels, names=dict(names))
         for word, level in names.items():
             first.setdefault(level, word)
         levels = tuple(
             attrs.evolve(entry, label=first.get(entry.level, entry.label))
             for entry in self.levels
         )
-        labels = attrs.evolve(self.labels, names=dict(names))
         return attrs.evolve(self, levels=levels, labels=labels)
 
 
@@ -540,8 +568,17 @@ def expected_severity(
         (1, 'SEV1')
         >>> print(verdict.explain())
         SEV1: high_revenue (revenue_impact is high (high or worse))
+
+    Raises:
+        ValidationError: When ``rec`` is not an incident record or ``policy``
+            not a severity policy.
     """
-    policy = DEFAULT_SEVERITY_POLICY if policy is None else policy
+    instance(rec, IncidentRecord, "rec")
+    policy = (
+        DEFAULT_SEVERITY_POLICY
+        if policy is None
+        else instance(policy, SeverityPolicy, "policy")
+    )
     scale = policy.revenue_scale
     level: int | None = None
     matched: tuple[CriterionMatch, ...] = ()

@@ -26,13 +26,14 @@ checks can point at the disorder.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from incidentkit._args import instance
 from incidentkit.errors import ValidationError
 from incidentkit.schema import Event, EventType, IncidentRecord
 
@@ -342,10 +343,17 @@ class SameAs:
 # --- policy ---------------------------------------------------------------------
 
 
-def _selectors(value: Any) -> tuple[MilestoneSelector, ...]:
+def _selectors(value: Any, parameter: str) -> tuple[MilestoneSelector, ...]:
     # A single selector is a common slip for a one-element tuple; accept it.
     if isinstance(value, MilestoneSelector):
         return (value,)
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes)):
+        raise ValidationError(
+            [
+                f"{parameter}: expected a milestone selector or a sequence of "
+                f"them ({value!r})"
+            ]
+        )
     return tuple(value)
 
 
@@ -386,8 +394,11 @@ _SPEC_RULES: Final[Mapping[str, tuple[MilestoneSelector, ...]]] = MappingProxyTy
 
 
 def _rules(name: str) -> Any:
+    def convert(value: Any) -> tuple[MilestoneSelector, ...]:
+        return _selectors(value, name)
+
     return attrs.field(
-        default=_SPEC_RULES[name], converter=_selectors, validator=_valid_selectors
+        default=_SPEC_RULES[name], converter=convert, validator=_valid_selectors
     )
 
 
@@ -413,8 +424,9 @@ class MilestonePolicy:
         True
 
     Raises:
-        ValidationError: When a selector is not one, or when milestones
-            depend on each other in a cycle.
+        ValidationError: When a milestone's rules are not a selector or a
+            sequence of selectors, or when milestones depend on each other
+            in a cycle.
     """
 
     started: tuple[MilestoneSelector, ...] = _rules("started")
@@ -579,7 +591,13 @@ def milestones(
         >>> m = milestones(ik.example())
         >>> m.started.isoformat(), m.resolved.isoformat()
         ('2024-01-15T14:15:00+00:00', '2024-01-15T16:45:00+00:00')
+
+    Raises:
+        ValidationError: When ``rec`` is not an incident record or ``policy``
+            not a :class:`MilestonePolicy`.
     """
+    instance(rec, IncidentRecord, "rec")
+    instance(policy, MilestonePolicy, "policy")
     found: dict[str, datetime | None] = {}
 
     def milestone(name: str) -> datetime | None:
@@ -620,6 +638,10 @@ def phase_durations(
         [5, 3, 22, 45, 75]
         >>> d.time_to_resolve, d.time_open
         (datetime.timedelta(seconds=9000), datetime.timedelta(seconds=8520))
+
+    Raises:
+        ValidationError: When ``rec`` is not an incident record or ``policy``
+            not a :class:`MilestonePolicy`.
     """
     found = milestones(rec, policy)
     figures = {name: found.span(*FIGURES[name]) for name in FIGURE_NAMES}

@@ -1,0 +1,130 @@
+"""Checks of the arguments the analytics and the policies are given.
+
+Bad arguments must raise :class:`~incidentkit.errors.ValidationError` naming
+the parameter, the rule and the bad value, not a ``TypeError`` from deep
+inside a computation, and must not be silently misread (a lone string read
+as a collection of its characters). Every check here costs an
+``isinstance`` or a pass over a few policy entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeGuard, TypeVar
+
+import attrs
+
+from incidentkit.errors import ValidationError
+
+__all__ = [
+    "instance",
+    "instance_of",
+    "is_whole",
+    "mapping",
+    "texts",
+    "whole",
+    "whole_keys",
+]
+
+_T = TypeVar("_T")
+
+
+def _a(name: str) -> str:
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+
+
+def instance(value: object, kind: type[_T], parameter: str) -> _T:
+    """``value`` when it is a ``kind``; a :class:`ValidationError` otherwise.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> instance({}, ik.IncidentRecord, "rec")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          rec: expected an IncidentRecord, got dict
+    """
+    if not isinstance(value, kind):
+        raise ValidationError(
+            [f"{parameter}: expected {_a(kind.__name__)}, got {type(value).__name__}"]
+        )
+    return value
+
+
+def instance_of(kind: type[Any]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator raising :class:`ValidationError` for a wrong type."""
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        instance(value, kind, attribute.name)
+
+    return validate
+
+
+def is_whole(value: object) -> TypeGuard[int]:
+    """Whether ``value`` is an ``int`` (``bool`` is not a number here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def whole(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator for a whole number such as a severity level."""
+    if not is_whole(value):
+        raise ValidationError([f"{attribute.name}: must be an int ({value!r})"])
+
+
+def texts(value: object, parameter: str) -> tuple[str, ...]:
+    """The strings of a collection; a lone string is one value, not its letters.
+
+    Example:
+        >>> texts("open", "done_statuses"), texts({"done"}, "done_statuses")
+        (('open',), ('done',))
+        >>> texts([5], "done_statuses")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          done_statuses: every item must be a string (5)
+    """
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):
+        raise ValidationError(
+            [f"{parameter}: expected a string or a collection of strings ({value!r})"]
+        )
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError(
+                [f"{parameter}: every item must be a string ({item!r})"]
+            )
+    return items
+
+
+def mapping(value: object, parameter: str, what: str) -> Mapping[Any, Any]:
+    """``value`` when it is a mapping; ``what`` says of what to what.
+
+    Example:
+        >>> mapping([1], "deadline_days", "priority level to days")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          deadline_days: expected a mapping of priority level to days ([1])
+    """
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            [f"{parameter}: expected a mapping of {what} ({value!r})"]
+        )
+    return value
+
+
+def whole_keys(value: Mapping[Any, Any], parameter: str) -> None:
+    """Reject keys that are not severity levels (ints).
+
+    A key such as ``"1"`` or ``"SEV1"`` would never equal a level, so the
+    entry would silently never apply.
+    """
+    problems = [
+        f"{parameter}[{key!r}]: a severity level must be an int ({key!r})"
+        for key in value
+        if not is_whole(key)
+    ]
+    if problems:
+        raise ValidationError(problems)
