@@ -322,15 +322,97 @@ def test_knowing_the_missing_fields_lands_inside_the_range(rec, data):
 _REVENUE = {"none", "low", "medium", "high", "critical"}
 
 
-@given(records())
-def test_more_harm_never_lowers_the_warranted_level(rec):
-    verdict = expected_severity(rec)
-    worse = attrs.evolve(
-        rec, impact=attrs.evolve(rec.impact or Impact(), security_breach=True)
+_REVENUE_ORDER = ("none", "low", "medium", "high", "critical")
+
+
+def _worse(rec: ik.IncidentRecord, harm: str) -> ik.IncidentRecord | None:
+    """The record with one known harm made worse, or None when it can't be.
+
+    Only known values grow: an unknown turning known resolves uncertainty,
+    which may rightly narrow the verdict's range.
+    """
+    impact = rec.impact
+    customer = rec.resolution.customer_impact if rec.resolution else None
+    if harm == "data_loss":
+        if customer is None or customer.data_loss is not False:
+            return None
+        worse_customer = attrs.evolve(customer, data_loss=True)
+        resolution = attrs.evolve(rec.resolution, customer_impact=worse_customer)
+        return attrs.evolve(rec, resolution=resolution)
+    if impact is None:
+        return None
+    value = getattr(impact, harm)
+    if harm == "affected_users_percentage":
+        changed = None if value is None or value >= 100 else min(100.0, value + 25)
+    elif harm == "degradation_type":
+        changed = "full" if value == "partial" else None
+    elif harm == "revenue_impact":
+        known = value in _REVENUE_ORDER[:-1]
+        changed = _REVENUE_ORDER[_REVENUE_ORDER.index(value) + 1] if known else None
+    elif harm == "workaround_available":
+        changed = False if value is True else None
+    else:  # customer_facing, data_integrity_risk, security_breach
+        changed = True if value is False else None
+    if changed is None:
+        return None
+    return attrs.evolve(rec, impact=attrs.evolve(impact, **{harm: changed}))
+
+
+_HARMS = (
+    "affected_users_percentage",
+    "degradation_type",
+    "revenue_impact",
+    "workaround_available",
+    "customer_facing",
+    "data_integrity_risk",
+    "security_breach",
+    "data_loss",
+)
+
+
+@given(records(), st.sampled_from(_HARMS))
+def test_more_harm_never_lowers_the_warranted_level(rec, harm):
+    worse = _worse(rec, harm)
+    if worse is None:
+        return
+    before, after = expected_severity(rec), expected_severity(worse)
+    # Lower levels are more severe: growing one harm may only lower them.
+    assert after.possible_level <= before.possible_level
+    if before.level is not None:
+        assert after.level is not None
+        assert after.level <= before.level
+
+
+def test_each_harm_can_raise_the_level():
+    # From a mild, fully known impact, each harm alone raises the level; this
+    # keeps the property above from passing on a policy that ignores a harm.
+    mild = ik.from_dict(
+        {
+            "incident": {
+                "id": "INC-1",
+                "title": "t",
+                "severity": "SEV4",
+                "status": "resolved",
+                "declared_at": "2024-01-01T00:00:00Z",
+            },
+            "impact": {
+                "revenue_impact": "none",
+                "affected_users_percentage": 1,
+                "data_integrity_risk": False,
+                "security_breach": False,
+                "customer_facing": True,
+                "degradation_type": "partial",
+                "workaround_available": True,
+            },
+            "resolution": {"customer_impact": {"data_loss": False}},
+        }
     )
-    assert expected_severity(worse).level == 1
-    if verdict.level is not None:
-        assert expected_severity(worse).level <= verdict.level
+    base = expected_severity(mild).level
+    assert base is not None
+    for harm in ("security_breach", "data_loss", "data_integrity_risk"):
+        worse = _worse(mild, harm)
+        assert worse is not None
+        assert expected_severity(worse).level < base, harm
 
 
 # --- bad arguments --------------------------------------------------------------------

@@ -535,3 +535,31 @@ def test_as_tuple_takes_names_and_refuses_the_rest():
         assert raised.value.errors == [
             f"by: expected a column name or a list of them ({shown!r})"
         ]
+
+
+@pytest.mark.parametrize(("confidence", "z"), [(0.95, 1.959964), (0.90, 1.644854)])
+def test_bootstrap_interval_has_the_stated_coverage(confidence, z):
+    # The bootstrap distribution of the mean of 1..50 is close to normal with
+    # the population's standard deviation over sqrt(50) (ddof=0: resampling
+    # draws from the sample itself), so the percentile interval is about
+    # mean ± z·sd/√50, z the normal quantile of the stated confidence.
+    sample = np.arange(1.0, 51.0)
+    half_width = z * sample.std() / np.sqrt(len(sample))
+    result = grouped_bootstrap(
+        sample,
+        Grouping(np.zeros(50, dtype=np.int64), 1),
+        stat="mean",
+        n=20_000,
+        seed=3,
+        confidence=confidence,
+    )
+    assert result.low[0] == pytest.approx(25.5 - half_width, rel=0.01)
+    assert result.high[0] == pytest.approx(25.5 + half_width, rel=0.01)
+
+
+def test_bootstrap_seed_is_used():
+    values = np.arange(1.0, 41.0) ** 2
+    grouping = Grouping(np.zeros(40, dtype=np.int64), 1)
+    one = grouped_bootstrap(values, grouping, n=300, seed=1)
+    two = grouped_bootstrap(values, grouping, n=300, seed=2)
+    assert (one.low[0], one.high[0]) != (two.low[0], two.high[0])

@@ -448,3 +448,47 @@ def test_milestone_functions_check_their_arguments(
     with pytest.raises(ik.ValidationError) as info:
         function(record, policy)
     assert info.value.errors == [message]
+
+
+def test_earliest_wins_whatever_the_listing_order():
+    # Events listed latest first: the spec's "earliest" rules must pick the
+    # earlier of each pair, not the first listed.
+    rec = attrs.evolve(
+        bare(),
+        events=(
+            Event(timestamp=at(10, 5), type=EventType.TRIGGER),
+            Event(timestamp=at(9, 50), type=EventType.TRIGGER),
+            Event(
+                timestamp=at(10, 40),
+                type=EventType.INVESTIGATION,
+                metadata={"status": "identified"},
+            ),
+            Event(
+                timestamp=at(10, 20),
+                type=EventType.COMMUNICATION,
+                metadata={"status": "identified"},
+            ),
+            Event(timestamp=at(11, 30), type=EventType.RESOLUTION),
+            Event(timestamp=at(11, 10), type=EventType.RESOLUTION),
+        ),
+    )
+    found = milestones(rec)
+    assert found.started == at(9, 50)
+    assert found.identified == at(10, 20)
+    # No resolved_at: the earliest resolution event.
+    assert found.resolved == at(11, 10)
+    # 09:50 → 11:10 is 80 minutes.
+    assert phase_durations(rec).time_to_resolve == minutes(80)
+
+
+def test_latest_mitigation_at_or_before_resolution_whatever_the_order():
+    rec = attrs.evolve(
+        bare(resolved_at=at(12, 0)),
+        events=(
+            Event(timestamp=at(12, 30), type=EventType.MITIGATION),  # after
+            Event(timestamp=at(11, 0), type=EventType.MITIGATION),
+            Event(timestamp=at(12, 0), type=EventType.MITIGATION),  # at: counts
+            Event(timestamp=at(10, 30), type=EventType.MITIGATION),
+        ),
+    )
+    assert milestones(rec).mitigated == at(12, 0)
