@@ -71,8 +71,14 @@ def whole(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         raise ValidationError([f"{attribute.name}: must be an int ({value!r})"])
 
 
-def texts(value: object, parameter: str) -> tuple[str, ...]:
+def texts(
+    value: object, parameter: str, *, expected: str | None = None
+) -> tuple[str, ...]:
     """The strings of a collection; a lone string is one value, not its letters.
+
+    A mapping is refused although it iterates over its keys: ``{"a": 1}``
+    is a mistake, not a request for ``a``. ``expected`` words every error as
+    ``parameter: expected <expected> (bad value)``.
 
     Example:
         >>> texts("open", "done_statuses"), texts({"done"}, "done_statuses")
@@ -86,15 +92,17 @@ def texts(value: object, parameter: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, Iterable) or isinstance(value, (bytes, Mapping)):
-        raise ValidationError(
-            [f"{parameter}: expected a string or a collection of strings ({value!r})"]
-        )
+        wanted = expected or "a string or a collection of strings"
+        raise ValidationError([f"{parameter}: expected {wanted} ({value!r})"])
     items = tuple(value)
     for item in items:
         if not isinstance(item, str):
-            raise ValidationError(
-                [f"{parameter}: every item must be a string ({item!r})"]
+            problem = (
+                "every item must be a string"
+                if expected is None
+                else f"expected {expected}"
             )
+            raise ValidationError([f"{parameter}: {problem} ({item!r})"])
     return items
 
 

@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from incidentkit._args import texts
 from incidentkit.display import format_duration
 from incidentkit.errors import ValidationError
 
@@ -1315,20 +1316,7 @@ class SurvivalStats(_ByGroup):
 
 
 def _as_tuple(value: str | Iterable[str] | None, name: str = "by") -> tuple[str, ...]:
-    """``None``, a name or an iterable of names as a tuple of names.
-
-    A mapping is refused although it iterates over its keys: ``{"severity":
-    1}`` is a mistake, not a request to group by ``severity``.
-    """
-    expected = f"{name}: expected a column name or a list of them"
+    """``None``, a name or an iterable of names as a tuple of names."""
     if value is None:
         return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
-        raise _problem(f"{expected} ({value!r})")
-    names = tuple(value)
-    for item in names:
-        if not isinstance(item, str):
-            raise _problem(f"{expected} ({item!r})")
-    return names
+    return texts(value, name, expected="a column name or a list of them")
