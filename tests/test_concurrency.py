@@ -289,7 +289,7 @@ def test_the_shared_converter_built_first_from_8_threads(busy_switching: None) -
     raw = CORPUS[0]
     expected = ik.loads(raw)
     for _ in range(3):
-        converter_module._shared_converter.cache_clear()
+        converter_module.shared_converter.cache_clear()
         assert _in_threads(lambda index: ik.loads(raw)) == [expected] * THREADS
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import incidentkit as ik
-from incidentkit import synth
+from incidentkit import _fast, synth
 from incidentkit.actions import ActionItemPolicy, action_item_coverage
 from incidentkit.errors import ValidationError
 from incidentkit.impact import ImpactWeights, impact_score
@@ -25,7 +25,6 @@ from incidentkit.table import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
     IncidentTable,
-    _parse_timestamps,
     compare,
     load_table,
 )
@@ -280,23 +279,30 @@ timestamp_texts = st.one_of(
 )
 
 
-@given(texts=st.lists(timestamp_texts, max_size=20), assume_utc=st.booleans())
-def test_bulk_timestamps_equal_parse_timestamp(texts, assume_utc):
-    from incidentkit.converter import Invalid, parse_timestamp
-
-    def reference(text: str) -> int | None:
-        try:
-            return micros(parse_timestamp(text, assume_utc=assume_utc))
-        except Invalid:
-            return None
-
-    values, ok = _parse_timestamps(texts, assume_utc=assume_utc)
-    expected = [reference(text) for text in texts]
-    assert ok.tolist() == [value is not None for value in expected]
-    assert [
-        value if valid else None
-        for value, valid in zip(values.tolist(), ok.tolist(), strict=True)
-    ] == expected
+@pytest.mark.skipif(not _fast.available(), reason="the fast extra is not installed")
+@given(text=timestamp_texts, assume_utc=st.booleans())
+def test_accelerated_timestamps_equal_the_converter(text, assume_utc):
+    doc = {
+        "incident": {
+            "id": "I",
+            "title": "t",
+            "severity": "SEV2",
+            "status": "resolved",
+            "declared_at": "2024-01-01T00:00:00Z",
+            "resolved_at": text,
+        },
+        "events": [{"timestamp": text, "type": "detection"}],
+    }
+    try:
+        expected = ik.from_dict(doc, assume_utc=assume_utc)
+    except ValidationError:
+        expected = None
+    twin = _fast.decoder(assume_utc)(json.dumps(doc).encode())
+    if expected is None:
+        assert twin is None
+    elif twin is not None:  # the decoder may leave a document to the converter
+        assert twin.incident.resolved_at == expected.incident.resolved_at
+        assert twin.events[0].timestamp == expected.events[0].timestamp
 
 
 # --- errors, as load_many reports them ---------------------------------------

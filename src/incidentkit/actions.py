@@ -28,8 +28,11 @@ from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
 from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
+from incidentkit._columns import ItemColumns, incident_columns
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.schema import IncidentRecord
@@ -42,8 +45,10 @@ __all__ = [
     "DEFAULT_STOP_WORDS",
     "ActionItemCoverage",
     "ActionItemPolicy",
+    "ItemFacts",
     "action_item_coverage",
     "canonical_action_type",
+    "item_facts",
     "meaningful_words",
 ]
 
@@ -385,6 +390,48 @@ def _as_of_day(as_of: object) -> tuple[date | None, int]:
     raise ValidationError([f"as_of: must be a date or an aware datetime ({as_of!r})"])
 
 
+@attrs.frozen(eq=False)
+class ItemFacts:
+    """What the action-item rules say of each item of :class:`ItemColumns`.
+
+    Attributes:
+        kind: The canonical type of each item (``None`` without a type).
+        done: Whether its status means no work is pending.
+        overdue: Not done, and its deadline is before ``as_of``'s UTC day
+            (all false without ``as_of``).
+    """
+
+    kind: NDArray[np.object_]
+    done: NDArray[np.bool_]
+    overdue: NDArray[np.bool_]
+
+
+def item_facts(
+    items: ItemColumns, policy: ActionItemPolicy, as_of: date | datetime | None
+) -> ItemFacts:
+    """The action-item rules, applied to many items at once (the one engine).
+
+    Each rule runs once per distinct type, status and deadline.
+    """
+    done = items.status.map(policy.is_done, bool)
+    if as_of is None:
+        late = np.zeros(len(items.deadline), dtype=bool)
+    else:
+        day, beyond = _as_of_day(as_of)
+
+        def is_late(deadline: date | None) -> bool:
+            if deadline is None:
+                return False
+            return beyond > 0 if day is None else deadline < day
+
+        late = items.deadline.map(is_late, bool)
+    return ItemFacts(
+        kind=items.type.map(canonical_action_type, object),
+        done=done,
+        overdue=late & ~done,
+    )
+
+
 def _ordered_counts(counts: dict[str, int]) -> Mapping[str, int]:
     ordered = {kind: counts.get(kind, 0) for kind in CANONICAL_ACTION_TYPES}
     ordered.update(
@@ -429,19 +476,12 @@ def action_item_coverage(
     instance(policy, ActionItemPolicy, "policy")
     day, beyond = _as_of_day(as_of)
     items = rec.action_items
+    facts = item_facts(incident_columns([rec]).items, policy, as_of)
+    kinds: list[str | None] = facts.kind.tolist()
     counts: dict[str, int] = {}
-    without_type = []
-    for index, item in enumerate(items):
-        kind = canonical_action_type(item.type)
-        if kind is None:
-            without_type.append(index)
-        else:
+    for kind in kinds:
+        if kind is not None:
             counts[kind] = counts.get(kind, 0) + 1
-
-    def late(deadline: date | None) -> bool:
-        if deadline is None:
-            return False
-        return beyond > 0 if day is None else deadline < day
 
     required = policy.required_types(
         policy.severity_labels.level(rec.incident.severity)
@@ -464,11 +504,7 @@ def action_item_coverage(
         by_type=_ordered_counts(counts),
         required_types=required,
         missing_types=frozenset(kind for kind in required if not counts.get(kind)),
-        overdue=tuple(
-            index
-            for index, item in enumerate(items)
-            if late(item.deadline) and not policy.is_done(item.status)
-        ),
+        overdue=tuple(np.flatnonzero(facts.overdue).tolist()),
         without_owner=tuple(
             index
             for index, item in enumerate(items)
@@ -477,7 +513,7 @@ def action_item_coverage(
         without_deadline=tuple(
             index for index, item in enumerate(items) if item.deadline is None
         ),
-        without_type=tuple(without_type),
+        without_type=tuple(index for index, kind in enumerate(kinds) if kind is None),
         unaddressed_factors=tuple(factors[index] for index in unaddressed),
         unaddressed_factor_indices=tuple(unaddressed),
         factor_items=tuple(factor_items),

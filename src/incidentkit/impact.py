@@ -49,23 +49,34 @@ from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
 from incidentkit._args import instance, mapping
+from incidentkit._columns import (
+    NAT,
+    IncidentColumns,
+    TextColumn,
+    incident_columns,
+    seconds,
+)
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.schema import IncidentRecord
 from incidentkit.timeline import (
     DEFAULT_MILESTONE_POLICY,
     MilestonePolicy,
-    milestones,
+    milestone_moments,
 )
 
 __all__ = [
     "COMPONENT_GROUPS",
+    "ImpactColumns",
     "ImpactComponent",
     "ImpactScales",
     "ImpactScore",
     "ImpactWeights",
+    "impact_columns",
     "impact_score",
 ]
 
@@ -82,7 +93,11 @@ COMPONENT_GROUPS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 )
 
 # The harms that only customers feel; damped for internal incidents.
-_CUSTOMER_GROUPS: Final = frozenset({"breadth", "depth", "duration"})
+_CUSTOMER_GROUPS: Final = ("breadth", "depth", "duration")
+_GROUP_OF: Final = {
+    name: group for group, names in COMPONENT_GROUPS.items() for name in names
+}
+FloatArray = NDArray[np.float64]
 
 
 def _problem(attribute: attrs.Attribute[Any], rule: str, value: object) -> None:
@@ -318,59 +333,125 @@ class ImpactScore:
         return impact_score_html(self)
 
 
-def _log_scale(amount: float | None, decades: float) -> float:
-    if amount is None or amount <= 0:
-        return 0.0
-    return min(1.0, math.log10(1.0 + amount) / decades)
+def _log_scale(amounts: FloatArray, decades: float) -> FloatArray:
+    """log₁₀(1 + amount) / decades, at most 1; 0 for unknown or non-positive."""
+    out = np.zeros(amounts.size)
+    harmed = np.flatnonzero(amounts > 0)  # NaN (unknown) is not > 0
+    # math, one value at a time: NumPy's vectorised logarithms may differ in
+    # the last bit between array positions, and a score must not depend on
+    # where its incident sits in a table.
+    logs = [math.log10(1.0 + amount) for amount in amounts[harmed].tolist()]
+    out[harmed] = np.minimum(1.0, np.array(logs, dtype=np.float64) / decades)
+    return out
 
 
-def _label(levels: Mapping[str, float], label: str | None) -> float:
-    if label is None:
-        return 0.0
-    return float(levels.get(label.strip().casefold(), 0.0))
+def _label_values(levels: Mapping[str, float], labels: TextColumn) -> FloatArray:
+    return labels.map(
+        lambda label: (
+            0.0 if label is None else float(levels.get(label.strip().casefold(), 0.0))
+        ),
+        np.float64,
+    )
 
 
-def _values(
-    rec: IncidentRecord, duration: timedelta | None, scales: ImpactScales
-) -> dict[str, float]:
-    impact = rec.impact
-    resolution = rec.resolution
-    customer = resolution.customer_impact if resolution is not None else None
-    share = impact.affected_users_percentage if impact is not None else None
-    minutes = 0.0 if duration is None else max(0.0, duration.total_seconds() / 60)
+@attrs.frozen(eq=False)
+class ImpactColumns:
+    """Impact scores of many incidents (:func:`impact_columns`).
+
+    Attributes:
+        values: One row per incident, one column per component in the order
+            of :class:`ImpactWeights`: the harm on its scale, damped for
+            internal incidents.
+        contributions: ``100 × weight × value / Σ weights``, same shape.
+        score: The scores, 0 to 100.
+        user_minutes: Affected users × impact minutes; NaN when unknown.
+        start, end: The impact's bounds in µs since 1970 UTC (NaT unknown).
+    """
+
+    values: FloatArray
+    contributions: FloatArray
+    score: FloatArray
+    user_minutes: FloatArray
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
+
+
+def impact_columns(
+    columns: IncidentColumns,
+    found: Mapping[str, NDArray[np.int64]],
+    weights: ImpactWeights,
+    scales: ImpactScales,
+) -> ImpactColumns:
+    """The impact score of every incident of ``columns`` (the one formula).
+
+    Args:
+        columns: The incidents' inputs.
+        found: Their milestones (:func:`~incidentkit.timeline.milestone_columns`).
+        weights: How much each component counts.
+        scales: Where each component's scale reaches 1.
+    """
+    inputs = columns.impact
+    n = len(columns)
+    started = found["started"]
+    end = np.where(found["mitigated"] != NAT, found["mitigated"], found["resolved"])
+    duration = seconds(started, end)
+    minutes = np.where(np.isnan(duration), 0.0, np.maximum(0.0, duration / 60))
     saturation = scales.duration_saturation.total_seconds() / 60
-    return {
-        "users_share": 0.0 if share is None else min(1.0, share / 100),
-        "users_count": _log_scale(
-            customer.affected_users if customer else None, scales.users_decades
+    share = inputs.users_share
+    values = {
+        "users_share": np.where(np.isnan(share), 0.0, np.minimum(1.0, share / 100)),
+        "users_count": _log_scale(inputs.affected_users, scales.users_decades),
+        "regions": np.minimum(1.0, inputs.regions / scales.max_regions),
+        "degradation": _label_values(scales.degradation_levels, inputs.degradation),
+        "no_workaround": inputs.workaround_available.map(
+            lambda value: value is False, np.float64
         ),
-        "regions": min(
+        "duration": np.minimum(
             1.0,
-            len(set(impact.affected_regions)) / scales.max_regions if impact else 0.0,
+            np.array([math.log1p(m) for m in minutes.tolist()], dtype=np.float64)
+            / math.log1p(saturation),
         ),
-        "degradation": _label(
-            scales.degradation_levels, impact.degradation_type if impact else None
-        ),
-        "no_workaround": float(
-            impact is not None and impact.workaround_available is False
-        ),
-        "duration": min(1.0, math.log1p(minutes) / math.log1p(saturation)),
-        "revenue_level": _label(
-            scales.revenue_levels, impact.revenue_impact if impact else None
-        ),
+        "revenue_level": _label_values(scales.revenue_levels, inputs.revenue_impact),
         "failed_transactions": _log_scale(
-            customer.failed_transactions if customer else None,
-            scales.failed_transactions_decades,
+            inputs.failed_transactions, scales.failed_transactions_decades
         ),
-        "revenue_lost": _log_scale(
-            customer.revenue_impact_usd if customer else None, scales.revenue_decades
-        ),
-        "data_integrity_risk": float(
-            impact is not None and impact.data_integrity_risk is True
-        ),
-        "data_loss": float(customer is not None and customer.data_loss is True),
-        "security_breach": float(impact is not None and impact.security_breach is True),
+        "revenue_lost": _log_scale(inputs.revenue_lost, scales.revenue_decades),
+        "data_integrity_risk": inputs.data_integrity_risk.astype(np.float64),
+        "data_loss": inputs.data_loss.astype(np.float64),
+        "security_breach": inputs.security_breach.astype(np.float64),
     }
+    internal = inputs.customer_facing.map(lambda value: value is False, bool)
+    for group in _CUSTOMER_GROUPS:
+        for name in COMPONENT_GROUPS[group]:
+            values[name] = np.where(
+                internal, values[name] * scales.internal_factor, values[name]
+            )
+    names = list(weights.as_dict())
+    matrix = np.empty((n, len(names)))
+    contributions = np.empty((n, len(names)))
+    total = weights.total()
+    for position, name in enumerate(names):
+        matrix[:, position] = values[name]
+        # weight / total first: it is at most 1, so no huge weight overflows.
+        contributions[:, position] = (
+            100.0 * (getattr(weights, name) / total) * values[name]
+        )
+    # A sum in a fixed order: each addition of non-negative numbers rounds
+    # monotonically, so the score never decreases when a harm grows, and a
+    # row's score does not depend on the other rows. The clamp only removes
+    # rounding above 100 when every harm is at its worst.
+    total_points = contributions[:, 0].copy()
+    for position in range(1, len(names)):
+        total_points += contributions[:, position]
+    score = np.minimum(100.0, total_points)
+    return ImpactColumns(
+        values=matrix,
+        contributions=contributions,
+        score=score,
+        user_minutes=inputs.affected_users * (duration / 60),
+        start=started,
+        end=end,
+    )
 
 
 def impact_score(
@@ -409,36 +490,26 @@ def impact_score(
     instance(weights, ImpactWeights, "weights")
     instance(scales, ImpactScales, "scales")
     instance(milestone_policy, MilestonePolicy, "milestone_policy")
-    found = milestones(rec, milestone_policy)
-    end = "mitigated" if found.mitigated is not None else "resolved"
-    duration = found.span("started", end)
-    values = _values(rec, duration, scales)
-    customer_facing = rec.impact.customer_facing if rec.impact is not None else None
-    total = weights.total()
-    components = {}
-    for group, names in COMPONENT_GROUPS.items():
-        damp = group in _CUSTOMER_GROUPS and customer_facing is False
-        for name in names:
-            weight: float = getattr(weights, name)
-            value = values[name] * scales.internal_factor if damp else values[name]
-            # weight / total first: it is at most 1, so no huge weight overflows.
-            contribution = 100.0 * (weight / total) * value
-            components[name] = ImpactComponent(weight, value, contribution, group)
-    ordered = {name: components[name] for name in weights.as_dict()}
-    # fsum is correctly rounded, hence monotone in each contribution; the
-    # clamp only removes rounding above 100 when every harm is at its worst.
-    score = min(100.0, math.fsum(part.contribution for part in ordered.values()))
-    users = None
-    if rec.resolution is not None and rec.resolution.customer_impact is not None:
-        users = rec.resolution.customer_impact.affected_users
-    user_minutes = (
-        None
-        if users is None or duration is None
-        else users * (duration.total_seconds() / 60)
-    )
+    columns = incident_columns([rec])
+    found = milestone_moments(rec, milestone_policy)
+    result = impact_columns(columns, found, weights, scales)
+    components = {
+        name: ImpactComponent(
+            weight,
+            float(result.values[0, position]),
+            float(result.contributions[0, position]),
+            _GROUP_OF[name],
+        )
+        for position, (name, weight) in enumerate(weights.as_dict().items())
+    }
+    start, end = int(result.start[0]), int(result.end[0])
+    duration = None if NAT in (start, end) else timedelta(microseconds=end - start)
+    users = columns.impact.affected_users_exact[0]
     return ImpactScore(
-        score=score,
-        components=ordered,
-        user_minutes=user_minutes,
+        score=float(result.score[0]),
+        components=components,
+        user_minutes=None
+        if users is None or duration is None
+        else float(result.user_minutes[0]),
         impact_duration=duration,
     )

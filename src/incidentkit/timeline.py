@@ -32,8 +32,11 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
 from incidentkit._args import instance
+from incidentkit._columns import EVENT_CODES, NAT, IncidentColumns, micros
 from incidentkit.errors import ValidationError
 from incidentkit.schema import Event, EventType, IncidentRecord
 
@@ -52,9 +55,15 @@ __all__ = [
     "Milestones",
     "PhaseDurations",
     "SameAs",
+    "milestone_columns",
+    "milestone_moments",
     "milestones",
     "phase_durations",
 ]
+
+Moments = NDArray[np.int64]
+#: Gives the moments of another milestone, one per incident (µs, NaT unknown).
+MilestoneColumn = Callable[[str], Moments]
 
 #: The milestones in the order an incident passes them.
 MILESTONE_NAMES: Final = (
@@ -119,7 +128,12 @@ class MilestoneSelector(Protocol):
     """One way of finding a milestone in a record.
 
     A policy tries a milestone's selectors in order and keeps the first
-    moment found. Write your own by giving a class these two members.
+    moment found. Write your own by giving a class these two members. The
+    library's selectors also have ``select_columns``, the same rule over
+    many incidents at once; a policy made only of such selectors runs on
+    columns in :func:`incidentkit.load_table` and
+    :meth:`incidentkit.IncidentTable.from_records`, any other one incident
+    by incident.
     """
 
     @property
@@ -222,6 +236,28 @@ class _EventFilter:
                 continue
             yield event
 
+    def _mask(
+        self, columns: IncidentColumns, milestone: MilestoneColumn
+    ) -> NDArray[np.bool_]:
+        """The events that qualify, as :meth:`_matching` decides for one."""
+        events = columns.events
+        mask = np.ones(events.at.size, dtype=bool)
+        if self.type is not None:
+            mask &= events.type == EVENT_CODES[self.type]
+        actor = _casefold(self.actor)
+        if actor is not None:
+            mask &= events.actor.map(lambda value: _casefold(value) == actor, bool)
+        status = _casefold(self.status)
+        if status is not None:
+            mask &= events.status.map(lambda value: _casefold(value) == status, bool)
+        for bound, later in ((self.not_before, True), (self.not_after, False)):
+            if bound is None:
+                continue
+            limit = milestone(bound)[events.row]
+            inside = events.at >= limit if later else events.at <= limit
+            mask &= (limit == NAT) | inside
+        return mask
+
 
 @attrs.frozen
 class EarliestEvent(_EventFilter):
@@ -255,6 +291,12 @@ class EarliestEvent(_EventFilter):
             default=None,
         )
 
+    def select_columns(
+        self, columns: IncidentColumns, milestone: MilestoneColumn
+    ) -> Moments:
+        """:meth:`select` for every incident of ``columns`` at once."""
+        return columns.events.earliest(self._mask(columns, milestone), len(columns))
+
 
 @attrs.frozen
 class LatestEvent(_EventFilter):
@@ -277,6 +319,12 @@ class LatestEvent(_EventFilter):
             (event.timestamp for event in self._matching(record, milestone)),
             default=None,
         )
+
+    def select_columns(
+        self, columns: IncidentColumns, milestone: MilestoneColumn
+    ) -> Moments:
+        """:meth:`select` for every incident of ``columns`` at once."""
+        return columns.events.latest(self._mask(columns, milestone), len(columns))
 
 
 _INCIDENT_TIMES: Final = ("declared_at", "resolved_at")
@@ -316,6 +364,13 @@ class IncidentField:
         value: datetime | None = getattr(record.incident, self.name)
         return value
 
+    def select_columns(
+        self, columns: IncidentColumns, milestone: MilestoneColumn
+    ) -> Moments:
+        """:meth:`select` for every incident of ``columns`` at once."""
+        found: Moments = getattr(columns, self.name)
+        return found
+
 
 @attrs.frozen
 class SameAs:
@@ -337,6 +392,12 @@ class SameAs:
         self, record: IncidentRecord, milestone: Callable[[str], datetime | None]
     ) -> datetime | None:
         """The other milestone's moment."""
+        return milestone(self.milestone)
+
+    def select_columns(
+        self, columns: IncidentColumns, milestone: MilestoneColumn
+    ) -> Moments:
+        """:meth:`select` for every incident of ``columns`` at once."""
         return milestone(self.milestone)
 
 
@@ -448,6 +509,15 @@ class MilestonePolicy:
         _check_milestone("name", name)
         selectors: tuple[MilestoneSelector, ...] = getattr(self, name)
         return selectors
+
+    @property
+    def columnar(self) -> bool:
+        """Whether every selector also works on columns (``select_columns``)."""
+        return all(
+            callable(getattr(rule, "select_columns", None))
+            for name in MILESTONE_NAMES
+            for rule in self.rules(name)
+        )
 
     def _cycle(self) -> list[str] | None:
         needs = {
@@ -647,3 +717,47 @@ def phase_durations(
     figures = {name: found.span(*FIGURES[name]) for name in FIGURE_NAMES}
     phases = {name: found.span(*PHASES[name]) for name in PHASE_NAMES}
     return PhaseDurations(**figures, phases=phases, milestones=found)
+
+
+def milestone_columns(
+    columns: IncidentColumns, policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY
+) -> dict[str, Moments]:
+    """The six milestones of many incidents, as :func:`milestones` finds them.
+
+    Args:
+        columns: The incidents (see :func:`incidentkit._columns.incident_columns`).
+        policy: The rules; every selector needs ``select_columns``
+            (:attr:`MilestonePolicy.columnar`).
+
+    Returns:
+        Milestone name → int64 microseconds since 1970 UTC per incident, in
+        :data:`MILESTONE_NAMES` order; NaT (:data:`~incidentkit._columns.NAT`)
+        where unknown.
+    """
+    found: dict[str, Moments] = {}
+
+    def milestone(name: str) -> Moments:
+        # The policy has no cycles, so this recursion ends within six steps.
+        if name not in found:
+            out = np.full(len(columns), NAT, dtype=np.int64)
+            for rule in policy.rules(name):
+                unknown = out == NAT
+                if not unknown.any():
+                    break
+                # The first rule that finds a moment wins, as in milestones().
+                out = np.where(unknown, rule.select_columns(columns, milestone), out)  # type: ignore[attr-defined]
+            found[name] = out
+        return found[name]
+
+    return {name: milestone(name) for name in MILESTONE_NAMES}
+
+
+def milestone_moments(
+    rec: IncidentRecord, policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY
+) -> dict[str, Moments]:
+    """:func:`milestones` of one record in the form of :func:`milestone_columns`."""
+    found = milestones(rec, policy)
+    return {
+        name: np.array([micros(value)], dtype=np.int64)
+        for name, value in found.as_dict().items()
+    }

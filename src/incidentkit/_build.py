@@ -1,0 +1,475 @@
+"""Building a table's columns: from records, or straight from JSON documents.
+
+Both paths read their incidents into :class:`~incidentkit._columns.IncidentColumns`
+and compute every figure with the one-incident rules written over arrays:
+the milestone selectors' ``select_columns``, :func:`~incidentkit.impact.impact_columns`
+and :func:`~incidentkit.actions.item_facts`. What differs is only where the
+incidents come from: record objects, or (with the ``fast`` extra) the
+accelerated decoder's twins of them, which :mod:`incidentkit._fast` derives
+from the schema. A document the decoder does not take goes through the
+converter, exactly as :func:`incidentkit.load_many` reads it.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import Any, Final
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from incidentkit import _fast
+from incidentkit import io as _io
+from incidentkit._columns import NAT, IncidentColumns, incident_columns, micros, seconds
+from incidentkit.actions import (
+    CANONICAL_ACTION_TYPES,
+    ActionItemPolicy,
+    _as_of_day,
+    item_facts,
+)
+from incidentkit.checks import CheckPolicy, check, count_levels
+from incidentkit.errors import ValidationError
+from incidentkit.impact import ImpactScales, ImpactWeights, impact_columns
+from incidentkit.schema import IncidentRecord
+from incidentkit.severity import SeverityLabels
+from incidentkit.timeline import (
+    FIGURES,
+    MILESTONE_NAMES,
+    PHASES,
+    MilestonePolicy,
+    milestone_columns,
+    milestones,
+)
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+#: The column of each milestone.
+MILESTONE_COLUMNS: Final[Mapping[str, str]] = types.MappingProxyType(
+    {name: f"{name}_at" for name in MILESTONE_NAMES}
+)
+#: Columns stored as integer codes plus a label array.
+CATEGORICAL_COLUMNS: Final = ("severity_label", "service", "status")
+#: The ``severity`` of a row whose label maps to no level.
+UNKNOWN_LEVEL: Final = -1
+#: Every span column: the figures, then the phases.
+SPANS: Final[Mapping[str, tuple[str, str]]] = types.MappingProxyType(
+    {**FIGURES, **PHASES}
+)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def as_of_moment(as_of: object) -> int | None:
+    """``as_of`` in microseconds since 1970 UTC (a date: its midnight UTC)."""
+    if as_of is None:
+        return None
+    _as_of_day(as_of)  # the same checks and messages as the one-incident rules
+    if isinstance(as_of, datetime):
+        return micros(as_of)
+    assert isinstance(as_of, date)
+    return micros(datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc))
+
+
+def _check_type(value: object, expected: type, name: str) -> None:
+    if not isinstance(value, expected):
+        raise ValidationError(
+            [f"{name}: expected {expected.__name__}, got {type(value).__name__}"]
+        )
+
+
+@attrs.frozen(eq=False)
+class Settings:
+    """The policies and the moment a table's rows were computed with."""
+
+    as_of: date | datetime | None
+    milestone_policy: MilestonePolicy
+    impact_weights: ImpactWeights
+    impact_scales: ImpactScales
+    action_policy: ActionItemPolicy
+    severity_labels: SeverityLabels
+    check_policy: CheckPolicy | None
+    as_of_us: int | None = attrs.field(init=False)
+    type_columns: tuple[str, ...] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_type(self.milestone_policy, MilestonePolicy, "milestone_policy")
+        _check_type(self.impact_weights, ImpactWeights, "impact_weights")
+        _check_type(self.impact_scales, ImpactScales, "impact_scales")
+        _check_type(self.action_policy, ActionItemPolicy, "action_policy")
+        _check_type(self.severity_labels, SeverityLabels, "severity_labels")
+        object.__setattr__(self, "as_of_us", as_of_moment(self.as_of))
+        required = set().union(*self.action_policy.required_types_by_level.values())
+        extra = sorted(required.difference(CANONICAL_ACTION_TYPES))
+        object.__setattr__(self, "type_columns", (*CANONICAL_ACTION_TYPES, *extra))
+
+    @property
+    def count_columns(self) -> tuple[str, ...]:
+        """The integer count columns, in order."""
+        names = [
+            "action_items",
+            *(f"action_items_{kind}" for kind in self.type_columns),
+            "action_items_other",
+            "action_items_untyped",
+            "action_items_open",
+        ]
+        if self.as_of is not None:
+            names.append("action_items_overdue")
+        if self.check_policy is not None:
+            names += ["check_errors", "check_warnings"]
+        return tuple(names)
+
+    @property
+    def needs_records(self) -> bool:
+        """Whether rows need record objects (checks, or selectors without columns)."""
+        return self.check_policy is not None or not self.milestone_policy.columnar
+
+    def same_as(self, other: Settings) -> bool:
+        """Whether two tables' columns mean the same."""
+        return (
+            self.as_of == other.as_of
+            and self.milestone_policy == other.milestone_policy
+            and self.impact_weights == other.impact_weights
+            and self.impact_scales == other.impact_scales
+            and self.action_policy == other.action_policy
+            and self.severity_labels == other.severity_labels
+            and self.check_policy == other.check_policy
+        )
+
+
+def settings(
+    as_of: date | datetime | None,
+    milestone_policy: MilestonePolicy,
+    impact_weights: ImpactWeights,
+    impact_scales: ImpactScales,
+    action_policy: ActionItemPolicy,
+    severity_labels: SeverityLabels,
+    checks: bool | CheckPolicy,
+) -> Settings:
+    """Validated :class:`Settings` from a table builder's arguments."""
+    check_policy: CheckPolicy | None
+    if checks is False:
+        check_policy = None
+    elif checks is True:
+        check_policy = CheckPolicy()
+    elif isinstance(checks, CheckPolicy):
+        check_policy = checks
+    else:
+        raise ValidationError(
+            [f"checks: expected True, False or a CheckPolicy ({checks!r})"]
+        )
+    return Settings(
+        as_of,
+        milestone_policy,
+        impact_weights,
+        impact_scales,
+        action_policy,
+        severity_labels,
+        check_policy,
+    )
+
+
+@attrs.define
+class Chunk:
+    """Raw columns of consecutive rows, before categories and narrowing."""
+
+    ids: list[str]
+    categorical: dict[str, list[str | None]]
+    times: dict[str, IntArray]
+    impact: FloatArray
+    user_minutes: FloatArray
+    counts: dict[str, IntArray]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _item_counts(columns: IncidentColumns, settings: Settings) -> dict[str, IntArray]:
+    """The action-item count columns, from the one set of action-item rules."""
+    items = columns.items
+    facts = item_facts(items, settings.action_policy, settings.as_of)
+    n = len(columns)
+
+    def per_row(mask: NDArray[np.bool_] | None = None) -> IntArray:
+        rows = items.row if mask is None else items.row[mask]
+        return np.bincount(rows, minlength=n).astype(np.int64)
+
+    kinds = facts.kind
+    known = np.array([kind is not None for kind in kinds.tolist()], dtype=bool)
+    listed = np.isin(kinds, np.array(settings.type_columns, dtype=object)) & known
+    counts = {"action_items": per_row()}
+    for kind in settings.type_columns:
+        counts[f"action_items_{kind}"] = per_row(kinds == kind)
+    counts["action_items_other"] = per_row(known & ~listed)
+    counts["action_items_untyped"] = per_row(~known)
+    counts["action_items_open"] = per_row(~facts.done)
+    if settings.as_of is not None:
+        counts["action_items_overdue"] = per_row(facts.overdue)
+    return counts
+
+
+def chunk(
+    rows: Sequence[Any], settings: Settings, records: Sequence[IncidentRecord] = ()
+) -> Chunk:
+    """The columns of some incidents (records, or the decoder's twins of them).
+
+    ``records`` are the same incidents as record objects, needed only when
+    :attr:`Settings.needs_records`.
+    """
+    columns = incident_columns(rows)
+    policy = settings.milestone_policy
+    if policy.columnar:
+        found = milestone_columns(columns, policy)
+    else:
+        each = [milestones(rec, policy) for rec in records]
+        found = {
+            name: np.array([micros(getattr(m, name)) for m in each], dtype=np.int64)
+            for name in MILESTONE_NAMES
+        }
+    impact = impact_columns(
+        columns, found, settings.impact_weights, settings.impact_scales
+    )
+    counts = _item_counts(columns, settings)
+    if settings.check_policy is not None:
+        levels = [
+            count_levels(check(rec, policy=settings.check_policy, as_of=settings.as_of))
+            for rec in records
+        ]
+        counts["check_errors"] = np.array(
+            [level["error"] for level in levels], dtype=np.int64
+        )
+        counts["check_warnings"] = np.array(
+            [level["warning"] for level in levels], dtype=np.int64
+        )
+    return Chunk(
+        ids=columns.ids,
+        categorical={
+            "severity_label": list(columns.severity),
+            "service": columns.service,
+            "status": list(columns.status),
+        },
+        times={MILESTONE_COLUMNS[name]: found[name] for name in MILESTONE_NAMES},
+        impact=impact.score,
+        user_minutes=impact.user_minutes,
+        counts=counts,
+    )
+
+
+# --- assembling -----------------------------------------------------------------
+
+
+def narrow(values: IntArray) -> NDArray[np.signedinteger[Any]]:
+    """The narrowest signed integer type that holds every value."""
+    if values.size == 0:
+        return values.astype(np.int8)
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return values.astype(dtype)
+    return values.astype(np.int64)
+
+
+def readonly(array: NDArray[Any]) -> NDArray[Any]:
+    """The array, made read-only."""
+    array.flags.writeable = False
+    return array
+
+
+def _categories(values: list[str | None]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Integer codes (−1 for None) and the sorted labels."""
+    index: dict[str | None, int] = {None: -1}
+    raw = np.fromiter(
+        (index.setdefault(value, len(index) - 1) for value in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+    del index[None]
+    labels = np.array(list(index), dtype=object)
+    order = np.argsort(labels, kind="stable") if labels.size else np.empty(0, np.intp)
+    new_code = np.empty(labels.size + 1, dtype=np.int64)
+    new_code[order] = np.arange(labels.size)
+    new_code[-1] = -1  # raw code -1 indexes the last slot
+    return narrow(new_code[raw]), readonly(labels[order])
+
+
+def _encode_ids(ids: list[str]) -> tuple[NDArray[Any], NDArray[np.uint8]]:
+    encoded = [text.encode("utf-8", "surrogatepass") for text in ids]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
+    offset_type = np.int32 if offsets[-1] < 2**31 else np.int64
+    return readonly(offsets.astype(offset_type)), readonly(buffer)
+
+
+@attrs.frozen(eq=False)
+class Parts:
+    """Everything a table is made of (see ``IncidentTable._create``)."""
+
+    columns: dict[str, NDArray[Any]]
+    labels: dict[str, NDArray[Any]]
+    offsets: NDArray[Any]
+    buffer: NDArray[np.uint8]
+    settings: Settings
+    errors: Sequence[ValidationError] = ()
+
+
+def assemble(
+    chunks: Sequence[Chunk], settings: Settings, errors: Sequence[ValidationError] = ()
+) -> Parts:
+    """Join chunks into a table's columns: categories, spans, narrowed counts."""
+
+    def joined(parts: list[NDArray[Any]], dtype: type) -> NDArray[Any]:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    columns: dict[str, NDArray[Any]] = {}
+    labels: dict[str, NDArray[Any]] = {}
+    ids = [text for part in chunks for text in part.ids]
+    offsets, buffer = _encode_ids(ids)
+    severity_labels = [
+        value for part in chunks for value in part.categorical["severity_label"]
+    ]
+    codes, label_array = _categories(severity_labels)
+    level_of = np.array(
+        [
+            UNKNOWN_LEVEL
+            if (level := settings.severity_labels.level(label)) is None
+            else level
+            for label in label_array.tolist()
+        ]
+        + [UNKNOWN_LEVEL],
+        dtype=np.int64,
+    )
+    columns["severity"] = narrow(level_of[codes])
+    columns["severity_label"], labels["severity_label"] = codes, label_array
+    for name in ("service", "status"):
+        values = [value for part in chunks for value in part.categorical[name]]
+        columns[name], labels[name] = _categories(values)
+    times = {
+        name: joined([part.times[name] for part in chunks], np.int64)
+        for name in MILESTONE_COLUMNS.values()
+    }
+    for name, values in times.items():
+        columns[name] = values.view("datetime64[us]")
+    columns["resolved"] = times[MILESTONE_COLUMNS["resolved"]] != NAT
+    for name, (start, end) in SPANS.items():
+        columns[name] = seconds(
+            times[MILESTONE_COLUMNS[start]], times[MILESTONE_COLUMNS[end]]
+        )
+    columns["impact_score"] = joined([part.impact for part in chunks], np.float64)
+    columns["user_minutes"] = joined([part.user_minutes for part in chunks], np.float64)
+    for name in settings.count_columns:
+        columns[name] = narrow(joined([part.counts[name] for part in chunks], np.int64))
+    for array in columns.values():
+        array.flags.writeable = False
+    return Parts(columns, labels, offsets, buffer, settings, tuple(errors))
+
+
+def from_records(records: Iterable[IncidentRecord], settings: Settings) -> Parts:
+    """The parts of a table of records, one row each, in order."""
+    rows: list[IncidentRecord] = []
+    for index, rec in enumerate(records):
+        if not isinstance(rec, IncidentRecord):
+            raise ValidationError(
+                [
+                    f"records[{index}]: expected an IncidentRecord, got "
+                    f"{type(rec).__name__}"
+                ]
+            )
+        rows.append(rec)
+    return assemble([chunk(rows, settings, rows)], settings)
+
+
+# --- from JSON --------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads documents into chunks, batch by batch, as load_many would."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        errors: str,
+        assume_utc: bool,
+        strict: bool,
+        format: str,
+    ) -> None:
+        self.settings = settings
+        self.collect = errors == "collect"
+        self.assume_utc = assume_utc
+        self.strict = strict
+        self.format = format
+        # The accelerated decoder gives twins, not records: where a rule
+        # needs record objects, or another format is read, the converter
+        # builds every record.
+        self.decode = (
+            None
+            if format != "incidentkit" or settings.needs_records
+            else _fast.decoder(assume_utc)
+        )
+        self.failures: list[ValidationError] = []
+
+    def convert(
+        self, where: str, data: bytes | ValidationError
+    ) -> IncidentRecord | None:
+        """The record load_many would build, or its error (raised or kept)."""
+        try:
+            if isinstance(data, ValidationError):
+                raise data
+            return _io.from_dict(
+                _io.parse_json(data),
+                assume_utc=self.assume_utc,
+                strict=self.strict,
+                format=self.format,
+            )
+        except ValidationError as exc:
+            located = ValidationError(exc.errors, source=where)
+            if not self.collect:
+                raise located from None
+            self.failures.append(located)
+            return None
+
+    def read(self, source: _io.Source, batch_size: int) -> Iterator[Chunk]:
+        """The chunks of every valid document, in source order."""
+        batch: list[Any] = []
+        decode = self.decode
+        for where, raw in _io.iter_sources(source):
+            row = None
+            if decode is not None and isinstance(raw, bytes):
+                row = decode(raw)
+            if row is None:
+                row = self.convert(where, raw)
+                if row is None:
+                    continue
+            batch.append(row)
+            if len(batch) >= batch_size:
+                yield self._chunk(batch)
+                batch = []
+        if batch:
+            yield self._chunk(batch)
+
+    def _chunk(self, batch: list[Any]) -> Chunk:
+        records = batch if self.settings.needs_records else ()
+        return chunk(batch, self.settings, records)
+
+
+def read(
+    source: _io.Source,
+    settings: Settings,
+    *,
+    errors: str,
+    assume_utc: bool,
+    strict: bool,
+    format: str,
+    batch_size: int,
+) -> Parts:
+    """The parts of a table of every document in ``source`` (see ``load_table``)."""
+    reader = _Reader(
+        settings, errors=errors, assume_utc=assume_utc, strict=strict, format=format
+    )
+    chunks = list(reader.read(source, batch_size))
+    return assemble(chunks, settings, reader.failures)
