@@ -42,7 +42,7 @@ import numpy as np
 
 import incidentkit as ik
 from incidentkit import synth
-from incidentkit.table import IncidentTable, load_table
+from incidentkit.table.frame import IncidentTable, load_table
 
 try:
     import orjson

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 import incidentkit as ik
 from conftest import REPO
-from incidentkit.schema import IncidentRecord
-from incidentkit.table import IncidentTable, load_table
+from incidentkit.records.schema import IncidentRecord
+from incidentkit.table.frame import IncidentTable, load_table
 from strategies import json_values, records
 from test_reliability import analyse, assert_same_table, scaled
 

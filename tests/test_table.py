@@ -17,24 +17,24 @@ from hypothesis import strategies as st
 
 import incidentkit as ik
 from incidentkit import synth
-from incidentkit.actions import ActionItemPolicy, action_item_coverage
 from incidentkit.errors import ValidationError
-from incidentkit.impact import ImpactWeights, impact_score
-from incidentkit.schema import Event, EventType, Incident, IncidentRecord
-from incidentkit.table import (
+from incidentkit.figures.actions import ActionItemPolicy, action_item_coverage
+from incidentkit.figures.impact import ImpactWeights, impact_score
+from incidentkit.figures.timeline import (
+    FIGURE_NAMES,
+    PHASE_NAMES,
+    EarliestEvent,
+    milestones,
+    phase_durations,
+)
+from incidentkit.records.schema import Event, EventType, Incident, IncidentRecord
+from incidentkit.table.frame import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
     IncidentTable,
     _parse_timestamps,
     compare,
     load_table,
-)
-from incidentkit.timeline import (
-    FIGURE_NAMES,
-    PHASE_NAMES,
-    EarliestEvent,
-    milestones,
-    phase_durations,
 )
 from strategies import records
 
@@ -211,7 +211,7 @@ def test_non_default_policies_take_the_record_path(tmp_path, synthetic):
         tmp_path / "x.jsonl", [ik.to_dict(rec) for rec in synthetic[:200]]
     )
     policy = attrs.evolve(
-        ik.timeline.DEFAULT_MILESTONE_POLICY,
+        ik.figures.timeline.DEFAULT_MILESTONE_POLICY,
         detected=(EarliestEvent(actor="monitoring"),),
     )
     weights = ImpactWeights(security_breach=40.0)
@@ -243,7 +243,7 @@ def test_non_default_policies_take_the_record_path(tmp_path, synthetic):
 
 
 def test_check_counts(tmp_path, synthetic):
-    from incidentkit.checks import check, count_levels
+    from incidentkit.checks.engine import check, count_levels
 
     table = IncidentTable.from_records(synthetic[:150], checks=True, as_of=AS_OF)
     path = write_jsonl(
@@ -282,7 +282,7 @@ timestamp_texts = st.one_of(
 
 @given(texts=st.lists(timestamp_texts, max_size=20), assume_utc=st.booleans())
 def test_bulk_timestamps_equal_parse_timestamp(texts, assume_utc):
-    from incidentkit.converter import Invalid, parse_timestamp
+    from incidentkit.records.converter import Invalid, parse_timestamp
 
     def reference(text: str) -> int | None:
         try:

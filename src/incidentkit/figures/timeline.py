@@ -35,7 +35,7 @@ import attrs
 
 from incidentkit._args import instance
 from incidentkit.errors import ValidationError
-from incidentkit.schema import Event, EventType, IncidentRecord
+from incidentkit.records.schema import Event, EventType, IncidentRecord
 
 __all__ = [
     "DEFAULT_MILESTONE_POLICY",
@@ -231,7 +231,7 @@ class EarliestEvent(_EventFilter):
     regard to case or surrounding spaces.
 
     Attributes:
-        type: The event type (an :class:`~incidentkit.schema.EventType` or
+        type: The event type (an :class:`~incidentkit.records.schema.EventType` or
             its value); ``None`` for any type.
         actor: The event's ``actor``; ``None`` for anyone.
         status: The event's ``metadata.status``; ``None`` for any.
@@ -564,7 +564,7 @@ class PhaseDurations:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import phase_durations_html
+        from incidentkit.render.html import phase_durations_html
 
         return phase_durations_html(self)
 

@@ -4,9 +4,9 @@ A table holds one row per incident and one NumPy array per column, built
 from records (:meth:`IncidentTable.from_records`) or straight from JSON
 bytes (:func:`load_table`, which never builds a record object per incident
 on its fast path). Every per-incident figure in it is the one the
-one-incident functions give (:func:`~incidentkit.timeline.phase_durations`,
-:func:`~incidentkit.impact.impact_score`,
-:func:`~incidentkit.actions.action_item_coverage`), under the same policy
+one-incident functions give (:func:`~incidentkit.figures.timeline.phase_durations`,
+:func:`~incidentkit.figures.impact.impact_score`,
+:func:`~incidentkit.figures.actions.action_item_coverage`), under the same policy
 objects.
 
 Columns
@@ -27,11 +27,11 @@ Columns
         Whether the ``resolved`` milestone is known.
     ``time_to_detect`` … ``time_open`` and ``detection`` … ``monitoring``
         The six figures and five phases of
-        :func:`~incidentkit.timeline.phase_durations`, in float64 seconds,
+        :func:`~incidentkit.figures.timeline.phase_durations`, in float64 seconds,
         NaN when a boundary is unknown, negative when the milestones are out
         of order.
     ``impact_score``, ``user_minutes``
-        From :func:`~incidentkit.impact.impact_score` (NaN when unknown).
+        From :func:`~incidentkit.figures.impact.impact_score` (NaN when unknown).
     ``action_items`` and ``action_items_*``
         Counts of action items: all (``action_items``), per canonical type
         (``action_items_detection``... and one per type the policy requires
@@ -62,19 +62,27 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit import io as _io
-from incidentkit.actions import (
+from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemPolicy,
     _as_of_day,
     canonical_action_type,
 )
-from incidentkit.converter import Invalid, parse_date, parse_timestamp
-from incidentkit.errors import ValidationError
-from incidentkit.impact import ImpactScales, ImpactWeights, impact_score
-from incidentkit.schema import EventType, IncidentRecord
-from incidentkit.severity import DEFAULT_SEVERITY_LABELS, SeverityLabels
-from incidentkit.stats import (
+from incidentkit.figures.impact import ImpactScales, ImpactWeights, impact_score
+from incidentkit.figures.timeline import (
+    DEFAULT_MILESTONE_POLICY,
+    FIGURES,
+    MILESTONE_NAMES,
+    PHASES,
+    MilestonePolicy,
+    milestones,
+)
+from incidentkit.records import io as _io
+from incidentkit.records.converter import Invalid, parse_date, parse_timestamp
+from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.records.schema import EventType, IncidentRecord
+from incidentkit.table.stats import (
     BootstrapStats,
     Comparison,
     Grouping,
@@ -89,19 +97,11 @@ from incidentkit.stats import (
     grouped_kaplan_meier,
     grouped_summary,
 )
-from incidentkit.timeline import (
-    DEFAULT_MILESTONE_POLICY,
-    FIGURES,
-    MILESTONE_NAMES,
-    PHASES,
-    MilestonePolicy,
-    milestones,
-)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from incidentkit.checks import CheckPolicy
+    from incidentkit.checks.engine import CheckPolicy
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
@@ -231,7 +231,7 @@ def _settings(
 ) -> _Settings:
     check_policy: CheckPolicy | None = None
     if checks is not False:
-        from incidentkit.checks import CheckPolicy
+        from incidentkit.checks.engine import CheckPolicy
 
         if checks is True:
             check_policy = CheckPolicy()
@@ -346,7 +346,7 @@ class _Rows:
             (item.type, item.status, item.deadline) for item in rec.action_items
         )
         if settings.check_policy is not None:
-            from incidentkit.checks import check, count_levels
+            from incidentkit.checks.engine import check, count_levels
 
             levels = count_levels(
                 check(rec, policy=settings.check_policy, as_of=settings.as_of)
@@ -511,7 +511,7 @@ class IncidentTable:
     """Many incidents as NumPy columns, one row per incident.
 
     Build one with :meth:`from_records` or :func:`load_table`; the columns
-    are listed in :mod:`incidentkit.table`. A table is immutable: its arrays
+    are listed in :mod:`incidentkit.table.frame`. A table is immutable: its arrays
     are read-only, and selecting rows (``table[mask]``) gives a new table.
     Groupings are computed once per key and reused.
 
@@ -877,7 +877,7 @@ class IncidentTable:
 
     def to_dict(self) -> dict[str, list[Any]]:
         """Column name → list of Python values (NaN and NaT become ``None``)."""
-        from incidentkit.stats import _python
+        from incidentkit.table.stats import _python
 
         return {name: [_python(value) for value in self[name]] for name in self.columns}
 
@@ -1100,7 +1100,7 @@ class IncidentTable:
                 for the whole table. Rows whose key is missing belong to no
                 group.
             method: How order statistics are found (see
-                :mod:`incidentkit.stats`); every method gives the same values.
+                :mod:`incidentkit.table.stats`); every method gives the same values.
 
         Returns:
             One row per group present, groups sorted; ``count`` is the number
@@ -1361,7 +1361,7 @@ class IncidentTable:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import table_html
+        from incidentkit.render.html import table_html
 
         return table_html(self)
 
@@ -1917,7 +1917,7 @@ class _Checkers:
 
     @classmethod
     def build(cls, strict: bool) -> _Checkers:
-        from incidentkit.schema import ActionItem, Event, Incident
+        from incidentkit.records.schema import ActionItem, Event, Incident
 
         def nothing(value: Any, batch: _Batch) -> None:
             """Checked where the value is read."""
@@ -1950,7 +1950,7 @@ _ImpactInputs = tuple[Any, Any]
 
 def _impact_inputs(doc: dict[str, Any]) -> _ImpactInputs:
     """The sections the impact score reads, as records, from a checked document."""
-    from incidentkit.schema import CustomerImpact, Impact, Resolution
+    from incidentkit.records.schema import CustomerImpact, Impact, Resolution
 
     impact = doc.get("impact")
     resolution = doc.get("resolution")
@@ -1990,7 +1990,7 @@ def _moment(micros: int) -> datetime:
 
 
 class _Impact:
-    """:func:`incidentkit.impact.impact_score` itself, on a record cut to size.
+    """:func:`incidentkit.figures.impact.impact_score` itself, on a record cut to size.
 
     The record holds the sections the score reads and an incident whose
     ``declared_at`` and ``resolved_at`` are the start and end of the impact
@@ -2000,7 +2000,7 @@ class _Impact:
     """
 
     def __init__(self, weights: ImpactWeights, scales: ImpactScales) -> None:
-        from incidentkit.timeline import IncidentField
+        from incidentkit.figures.timeline import IncidentField
 
         self.weights = weights
         self.scales = scales
@@ -2016,7 +2016,7 @@ class _Impact:
     def score(
         self, inputs: _ImpactInputs, start: int, end: int | None
     ) -> tuple[float, float]:
-        from incidentkit.schema import Incident
+        from incidentkit.records.schema import Incident
 
         impact, resolution = inputs
         incident = Incident(

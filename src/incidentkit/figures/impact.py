@@ -53,12 +53,12 @@ import attrs
 from incidentkit._args import instance, mapping
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
-from incidentkit.schema import IncidentRecord
-from incidentkit.timeline import (
+from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     MilestonePolicy,
     milestones,
 )
+from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "COMPONENT_GROUPS",
@@ -313,7 +313,7 @@ class ImpactScore:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import impact_score_html
+        from incidentkit.render.html import impact_score_html
 
         return impact_score_html(self)
 
