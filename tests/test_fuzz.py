@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 import incidentkit as ik
 from conftest import REPO
 from incidentkit.records.schema import IncidentRecord
-from incidentkit.table.frame import IncidentTable, load_table
+from incidentkit.table.build import load_table
+from incidentkit.table.frame import IncidentTable
 from strategies import json_values, records
 from test_reliability import analyse, assert_same_table, scaled
 

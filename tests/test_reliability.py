@@ -49,7 +49,8 @@ from incidentkit.records.schema import (
     IncidentRecord,
     Resolution,
 )
-from incidentkit.table.frame import IncidentTable, load_table
+from incidentkit.table.build import load_table
+from incidentkit.table.frame import IncidentTable
 from strategies import ordered_milestone_records, recent_timestamps, records
 
 UTC = timezone.utc

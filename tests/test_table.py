@@ -28,13 +28,12 @@ from incidentkit.figures.timeline import (
     phase_durations,
 )
 from incidentkit.records.schema import Event, EventType, Incident, IncidentRecord
+from incidentkit.table.build import _parse_timestamps, load_table
 from incidentkit.table.frame import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
     IncidentTable,
-    _parse_timestamps,
     compare,
-    load_table,
 )
 from strategies import records
 

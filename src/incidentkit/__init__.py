@@ -72,7 +72,8 @@ from incidentkit.records.schema import (
     Signals,
 )
 from incidentkit.render.html import Findings
-from incidentkit.table.frame import CoverageStats, IncidentTable, compare, load_table
+from incidentkit.table.build import load_table
+from incidentkit.table.frame import CoverageStats, IncidentTable, compare
 from incidentkit.table.stats import (
     BootstrapStats,
     Comparison,

@@ -1083,7 +1083,8 @@ def _load_table(
     A large folder is read in slices, so that the progress bar moves; the
     slices are the same documents in the same order, and one table results.
     """
-    from incidentkit.table.frame import IncidentTable, load_table
+    from incidentkit.table.build import load_table
+    from incidentkit.table.frame import IncidentTable
 
     def read(part: str | list[str]) -> Any:
         return load_table(

@@ -1,5 +1,6 @@
 """Many incidents as NumPy columns: the table, its construction and its statistics."""
 
+from incidentkit.table.build import load_table
 from incidentkit.table.frame import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
@@ -7,7 +8,6 @@ from incidentkit.table.frame import (
     CoverageStats,
     IncidentTable,
     compare,
-    load_table,
 )
 from incidentkit.table.stats import (
     QUANTILES,
