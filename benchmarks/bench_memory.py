@@ -108,7 +108,7 @@ def _load_many(path: Path) -> object:
 
 
 def _load_table(path: Path) -> object:
-    from incidentkit.table import load_table
+    from incidentkit.table.build import load_table
 
     return load_table(path)
 

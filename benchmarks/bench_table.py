@@ -42,7 +42,8 @@ import numpy as np
 
 import incidentkit as ik
 from incidentkit import synth
-from incidentkit.table import IncidentTable, load_table
+from incidentkit.table.build import load_table
+from incidentkit.table.frame import IncidentTable
 
 try:
     import orjson

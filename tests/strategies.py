@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from incidentkit.schema import (
+from incidentkit.records.schema import (
     MAX_COUNT,
     ActionItem,
     Communication,

@@ -9,14 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import incidentkit as ik
-from incidentkit.actions import (
+from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemPolicy,
     action_item_coverage,
     canonical_action_type,
     meaningful_words,
 )
-from incidentkit.schema import ActionItem, Incident, IncidentRecord, Resolution
+from incidentkit.records.schema import ActionItem, Incident, IncidentRecord, Resolution
 from strategies import records
 
 UTC = timezone.utc
@@ -386,7 +386,7 @@ def test_results_and_policies_pickle_and_copy():
 
 
 def test_custom_severity_labels():
-    from incidentkit.severity import SeverityLabels
+    from incidentkit.records.labels import SeverityLabels
 
     rec = bare(severity="Catastrophe")
     assert action_item_coverage(rec, as_of=date(2024, 1, 1)).required_types == set()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import incidentkit as ik
 from conftest import REPO
-from incidentkit.checks import (
+from incidentkit.checks.engine import (
     CheckPolicy,
     Finding,
     check,
@@ -20,9 +20,9 @@ from incidentkit.checks import (
     check_many,
     count_levels,
 )
-from incidentkit.communications import CommunicationPolicy
-from incidentkit.rules import FAMILIES, LEVELS, RULES
-from incidentkit.severity_policy import SeverityPolicy
+from incidentkit.checks.rules import FAMILIES, LEVELS, RULES
+from incidentkit.figures.communications import CommunicationPolicy
+from incidentkit.figures.severity import SeverityPolicy
 from strategies import ordered_milestone_records, records
 
 UTC = timezone.utc

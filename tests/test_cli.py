@@ -69,7 +69,7 @@ def test_report_json_is_complete_and_in_seconds(capsys):
     # By hand: 14:15 → 16:45 is 150 min = 9000 s; 14:23 → 16:45 is 142 min.
     assert data["figures"]["time_to_resolve"] == 9000.0
     assert data["figures"]["time_open"] == 142 * 60
-    assert list(data["phases"]) == list(ik.timeline.PHASE_NAMES)
+    assert list(data["phases"]) == list(ik.figures.timeline.PHASE_NAMES)
     # Phases 5, 3, 22, 45, 75 minutes.
     assert [v / 60 for v in data["phases"].values()] == [5, 3, 22, 45, 75]
     comms = data["communications"]
@@ -93,8 +93,8 @@ def test_report_json_matches_the_library(capsys):
     assert status == 0
     data = json.loads(out)
     rec = ik.example()
-    from incidentkit.checks import check
-    from incidentkit.impact import impact_score
+    from incidentkit.checks.engine import check
+    from incidentkit.figures.impact import impact_score
 
     assert data["impact"]["score"] == impact_score(rec).score
     found = check(rec, as_of=date(2024, 1, 30))
@@ -172,7 +172,7 @@ def test_check_prints_findings_like_a_linter(folder, capsys):
     status, out, err = _run(capsys, "check", str(folder))
     assert status == 1  # bad.json fails to load
     lines = out.splitlines()
-    from incidentkit.checks import check
+    from incidentkit.checks.engine import check
 
     expected = check(ik.example())
     assert len(lines) == len(expected)
@@ -298,7 +298,7 @@ def incidents(tmp_path_factory):
 
 def _by_severity(records):
     """time_to_resolve in seconds per severity level, with a plain loop."""
-    from incidentkit.timeline import phase_durations
+    from incidentkit.figures.timeline import phase_durations
 
     values: dict[int, list[float]] = {}
     missing: dict[int, int] = {}

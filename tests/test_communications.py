@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import incidentkit as ik
-from incidentkit.communications import (
+from incidentkit.figures.communications import (
     DEFAULT_MAX_GAP_BY_LEVEL,
     CommunicationPolicy,
     Gap,
@@ -18,7 +18,13 @@ from incidentkit.communications import (
     communications_summary,
     parse_promise,
 )
-from incidentkit.schema import Communication, Event, EventType, Incident, IncidentRecord
+from incidentkit.records.schema import (
+    Communication,
+    Event,
+    EventType,
+    Incident,
+    IncidentRecord,
+)
 from strategies import records
 
 UTC = timezone.utc
@@ -301,7 +307,7 @@ def test_unknown_severity_has_no_limit():
 
 
 def test_custom_audiences_and_milestone_policy():
-    from incidentkit.timeline import DEFAULT_MILESTONE_POLICY, EarliestEvent
+    from incidentkit.figures.timeline import DEFAULT_MILESTONE_POLICY, EarliestEvent
 
     rec = attrs.evolve(
         record(
@@ -451,7 +457,7 @@ def test_policy_keeps_its_own_copy_of_the_limits():
 
 
 def test_custom_severity_labels():
-    from incidentkit.severity import SeverityLabels
+    from incidentkit.records.labels import SeverityLabels
 
     rec = record(external(at(10, 0)), external(at(10, 45)), severity="Catastrophe")
     assert communications_summary(rec).long_gaps == ()

@@ -31,11 +31,11 @@ import attrs
 import pytest
 
 import incidentkit as ik
-from incidentkit import converter as converter_module
-from incidentkit.converter import make_converter
-from incidentkit.schema import IncidentRecord
+from incidentkit.records import converter as converter_module
+from incidentkit.records.converter import make_converter
+from incidentkit.records.schema import IncidentRecord
 from incidentkit.synth import generate_dicts
-from incidentkit.table import load_table
+from incidentkit.table.frame import load_table
 from test_reliability import analyse, assert_same_table
 
 T = TypeVar("T")

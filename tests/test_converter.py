@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 
 import incidentkit as ik
-from incidentkit.converter import (
+from incidentkit.records.converter import (
     Invalid,
     format_timestamp,
     make_converter,
     parse_date,
     parse_timestamp,
 )
-from incidentkit.schema import Participant
+from incidentkit.records.schema import Participant
 from strategies import records
 
 UTC = timezone.utc

@@ -8,8 +8,10 @@ import attrs
 import pytest
 
 import incidentkit as ik
-from incidentkit import display
-from incidentkit.display import (
+from incidentkit.figures.impact import impact_score
+from incidentkit.figures.timeline import phase_durations
+from incidentkit.render import html as display
+from incidentkit.render.html import (
     Findings,
     findings_html,
     format_duration,
@@ -20,8 +22,6 @@ from incidentkit.display import (
     phase_durations_html,
     record_html,
 )
-from incidentkit.impact import impact_score
-from incidentkit.timeline import phase_durations
 
 UTC = timezone.utc
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -179,7 +179,7 @@ def test_findings_html_and_the_findings_list():
 
 
 def test_findings_html_with_real_findings():
-    from incidentkit.checks import check
+    from incidentkit.checks.engine import check
 
     findings = check(ik.example())
     fragment = findings_html(findings)
@@ -211,7 +211,7 @@ def test_group_stats_html_with_a_duck():
 @pytest.fixture(scope="module")
 def table():
     from incidentkit import synth
-    from incidentkit.table import IncidentTable
+    from incidentkit.table.frame import IncidentTable
 
     return IncidentTable.from_records(synth.generate(200, seed=5))
 
@@ -260,7 +260,7 @@ def test_table_html_shows_shape_and_head(table):
 
 
 def test_table_html_escapes_ids():
-    from incidentkit.table import IncidentTable
+    from incidentkit.table.frame import IncidentTable
 
     rec = ik.example()
     rec = attrs.evolve(rec, incident=attrs.evolve(rec.incident, id=HOSTILE))
@@ -283,7 +283,7 @@ def test_no_input_is_modified():
 
 
 def test_communications_summary_html_of_the_example():
-    from incidentkit.communications import communications_summary
+    from incidentkit.figures.communications import communications_summary
 
     fragment = display.communications_summary_html(communications_summary(ik.example()))
     # Declared 14:23, first status-page update 14:30: 7 min. Gaps 15, 35 and
@@ -295,7 +295,7 @@ def test_communications_summary_html_of_the_example():
 def test_action_item_coverage_html_of_the_example():
     from datetime import date
 
-    from incidentkit.actions import action_item_coverage
+    from incidentkit.figures.actions import action_item_coverage
 
     coverage = action_item_coverage(ik.example(), as_of=date(2024, 1, 30))
     fragment = display.action_item_coverage_html(coverage)

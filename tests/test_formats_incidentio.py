@@ -11,7 +11,7 @@ import pytest
 import incidentkit as ik
 from incidentkit.formats import from_incidentio
 from incidentkit.formats.incidentio import timestamp_key
-from incidentkit.schema import ActionItem, EventType, Participant
+from incidentkit.records.schema import ActionItem, EventType, Participant
 
 UTC = timezone.utc
 FIXTURES = Path(__file__).parent / "fixtures" / "incidentio"
@@ -104,7 +104,7 @@ def test_events_are_in_time_order_whatever_their_values(closed_doc):
 
 
 def test_milestones_measure_from_impact_start(closed_doc):
-    from incidentkit import timeline
+    from incidentkit.figures import timeline
 
     durations = timeline.phase_durations(from_incidentio(closed_doc))
     # Impact started 13:09:00 → Identified 13:31:20: 22 min 20 s.

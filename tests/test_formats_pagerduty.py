@@ -10,7 +10,7 @@ import pytest
 
 import incidentkit as ik
 from incidentkit.formats import from_pagerduty
-from incidentkit.schema import EventType, Participant
+from incidentkit.records.schema import EventType, Participant
 
 UTC = timezone.utc
 FIXTURES = Path(__file__).parent / "fixtures" / "pagerduty"
@@ -173,7 +173,7 @@ def test_an_open_incident_without_its_log():
 
 
 def test_milestones_of_an_imported_incident(resolved_doc):
-    from incidentkit import timeline
+    from incidentkit.figures import timeline
 
     marks = timeline.milestones(from_pagerduty(resolved_doc))
     assert marks.started == at("2024-05-02T09:14:07Z")  # the trigger

@@ -11,7 +11,7 @@ import pytest
 import incidentkit as ik
 from conftest import STATUSPAGE_CORPUS
 from incidentkit.formats import from_statuspage
-from incidentkit.schema import Communication, EventType
+from incidentkit.records.schema import Communication, EventType
 
 UTC = timezone.utc
 
@@ -201,7 +201,7 @@ def test_display_at_is_the_update_time_else_created_at():
 
 
 def test_first_identified_update_is_the_identified_milestone():
-    from incidentkit import timeline
+    from incidentkit.figures import timeline
 
     doc = incident_doc()
     doc["incident_updates"].insert(
@@ -450,7 +450,7 @@ def test_a_corpus_incident_checked_by_hand(corpus, loaded):
         ("mitigation", at("2021-08-10T22:37:02.850Z"), None),
         ("communication", at("2021-08-10T23:10:51.289Z"), "resolved"),
     ]
-    from incidentkit import timeline
+    from incidentkit.figures import timeline
 
     durations = timeline.phase_durations(rec)
     # started 20:09:03.894 → identified 22:24:05.186: 2 h 15 min 1.292 s

@@ -10,9 +10,10 @@ the default ``ci`` profile keeps this module to a few tens of seconds;
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +23,9 @@ from hypothesis import strategies as st
 
 import incidentkit as ik
 from conftest import REPO
-from incidentkit.schema import IncidentRecord
-from incidentkit.table import IncidentTable, load_table
+from incidentkit.records import fast
+from incidentkit.records.schema import IncidentRecord
+from incidentkit.table.frame import IncidentTable, load_table
 from strategies import json_values, records
 from test_reliability import analyse, assert_same_table, scaled
 
@@ -362,3 +364,18 @@ def test_load_table_takes_and_refuses_what_load_many_does(
     table = load_table(path, errors="collect")
     assert_same_table(table, IncidentTable.from_records(many.records))
     assert [exc.errors for exc in table.errors] == [exc.errors for exc in many.errors]
+    with accelerator_off():
+        plain = load_table(path, errors="collect")
+    assert_same_table(table, plain)
+    assert [exc.errors for exc in table.errors] == [exc.errors for exc in plain.errors]
+
+
+@contextlib.contextmanager
+def accelerator_off() -> Iterator[None]:
+    """Read as an installation without the ``fast`` extra does."""
+    saved = fast.decoder
+    fast.decoder = lambda assume_utc: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        fast.decoder = saved

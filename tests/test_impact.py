@@ -12,13 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import incidentkit as ik
-from incidentkit.impact import (
+from incidentkit.figures.impact import (
     COMPONENT_GROUPS,
     ImpactScales,
     ImpactWeights,
     impact_score,
 )
-from incidentkit.schema import (
+from incidentkit.records.schema import (
     CustomerImpact,
     Event,
     EventType,

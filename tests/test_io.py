@@ -8,7 +8,7 @@ import pytest
 
 import incidentkit as ik
 from conftest import EXAMPLE_PATH, SHARED
-from incidentkit.io import iter_sources, parse_json
+from incidentkit.records.io import iter_sources, parse_json
 
 
 def test_example_is_the_canonical_document_unchanged():

@@ -151,7 +151,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
 @pytest.fixture(scope="module")
 def table():
     from incidentkit import synth
-    from incidentkit.table import IncidentTable
+    from incidentkit.table.frame import IncidentTable
 
     return IncidentTable.from_records(synth.generate(400, seed=11))
 
@@ -223,7 +223,7 @@ def test_durations_box_and_strip_limits_groups(table):
 
 
 def test_durations_leaves_out_non_positive_values_on_a_log_axis():
-    from incidentkit.table import IncidentTable
+    from incidentkit.table.frame import IncidentTable
 
     rec = ik.example()
     zero = attrs.evolve(

@@ -26,25 +26,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import incidentkit as ik
-import incidentkit.io
-from incidentkit.actions import (
+import incidentkit.records.io
+from incidentkit.checks.engine import Finding, check
+from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemPolicy,
     action_item_coverage,
 )
-from incidentkit.checks import Finding, check
-from incidentkit.communications import communications_summary
-from incidentkit.converter import MAX_JSON_DEPTH
-from incidentkit.impact import impact_score
-from incidentkit.schema import (
+from incidentkit.figures.communications import communications_summary
+from incidentkit.figures.impact import impact_score
+from incidentkit.figures.timeline import (
+    PHASE_NAMES,
+    Milestones,
+    milestones,
+    phase_durations,
+)
+from incidentkit.records.converter import MAX_JSON_DEPTH
+from incidentkit.records.schema import (
     MAX_COUNT,
     CustomerImpact,
     Impact,
     IncidentRecord,
     Resolution,
 )
-from incidentkit.table import IncidentTable, load_table
-from incidentkit.timeline import PHASE_NAMES, Milestones, milestones, phase_durations
+from incidentkit.table.frame import IncidentTable, load_table
 from strategies import ordered_milestone_records, recent_timestamps, records
 
 UTC = timezone.utc
@@ -112,8 +117,8 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """
     name: str = request.param
     if name == "stdlib":
-        monkeypatch.setattr(incidentkit.io, "orjson", None)
-    elif incidentkit.io.orjson is None:  # pragma: no cover - without the extra
+        monkeypatch.setattr(incidentkit.records.io, "orjson", None)
+    elif incidentkit.records.io.orjson is None:  # pragma: no cover - without the extra
         pytest.skip("orjson is not installed")
     return name
 

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 import incidentkit as ik
-from incidentkit.schema import Impact, Incident, Signals
+from incidentkit.records.schema import Impact, Incident, Signals
 
 UTC = timezone.utc
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from incidentkit.errors import ValidationError
-from incidentkit.severity import SeverityLabels, severity_level
+from incidentkit.records.labels import SeverityLabels, severity_level
 
 
 @pytest.mark.parametrize(

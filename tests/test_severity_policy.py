@@ -8,15 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import incidentkit as ik
-from incidentkit.schema import CustomerImpact, Impact, Resolution
-from incidentkit.severity import SeverityLabels
-from incidentkit.severity_policy import (
+from incidentkit.figures.severity import (
     DEFAULT_SEVERITY_POLICY,
     Criterion,
     SeverityLevel,
     SeverityPolicy,
     expected_severity,
 )
+from incidentkit.records.labels import SeverityLabels
+from incidentkit.records.schema import CustomerImpact, Impact, Resolution
 from strategies import records
 
 #: Every impact field the default criteria read, fully known and harmless.

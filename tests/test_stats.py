@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from incidentkit.errors import ValidationError
-from incidentkit.stats import (
+from incidentkit.table.stats import (
     BootstrapStats,
     Grouping,
     GroupStats,

@@ -16,24 +16,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import incidentkit as ik
-from incidentkit import _fast, synth
-from incidentkit.actions import ActionItemPolicy, action_item_coverage
+from incidentkit import synth
 from incidentkit.errors import ValidationError
-from incidentkit.impact import ImpactWeights, impact_score
-from incidentkit.schema import Event, EventType, Incident, IncidentRecord
-from incidentkit.table import (
-    CATEGORICAL_COLUMNS,
-    MILESTONE_COLUMNS,
-    IncidentTable,
-    compare,
-    load_table,
-)
-from incidentkit.timeline import (
+from incidentkit.figures.actions import ActionItemPolicy, action_item_coverage
+from incidentkit.figures.impact import ImpactWeights, impact_score
+from incidentkit.figures.timeline import (
     FIGURE_NAMES,
     PHASE_NAMES,
     EarliestEvent,
     milestones,
     phase_durations,
+)
+from incidentkit.records import fast as _fast
+from incidentkit.records.schema import Event, EventType, Incident, IncidentRecord
+from incidentkit.table.frame import (
+    CATEGORICAL_COLUMNS,
+    MILESTONE_COLUMNS,
+    IncidentTable,
+    compare,
+    load_table,
 )
 from strategies import records
 
@@ -210,7 +211,7 @@ def test_non_default_policies_take_the_record_path(tmp_path, synthetic):
         tmp_path / "x.jsonl", [ik.to_dict(rec) for rec in synthetic[:200]]
     )
     policy = attrs.evolve(
-        ik.timeline.DEFAULT_MILESTONE_POLICY,
+        ik.figures.timeline.DEFAULT_MILESTONE_POLICY,
         detected=(EarliestEvent(actor="monitoring"),),
     )
     weights = ImpactWeights(security_breach=40.0)
@@ -242,7 +243,7 @@ def test_non_default_policies_take_the_record_path(tmp_path, synthetic):
 
 
 def test_check_counts(tmp_path, synthetic):
-    from incidentkit.checks import check, count_levels
+    from incidentkit.checks.engine import check, count_levels
 
     table = IncidentTable.from_records(synthetic[:150], checks=True, as_of=AS_OF)
     path = write_jsonl(
@@ -277,6 +278,20 @@ timestamp_texts = st.one_of(
     ),
     st.text(max_size=32),
 )
+
+
+@pytest.mark.skipif(not _fast.available(), reason="the fast extra is not installed")
+def test_the_accelerator_takes_plain_valid_documents(synthetic) -> None:
+    # Falling back to the converter is always correct, so a decoder that
+    # refused everything would pass every equality test: check it decodes.
+    decode = _fast.decoder(False)
+    for rec in [ik.example(), *synthetic[:200]]:
+        twin = decode(ik.dumps(rec).encode())
+        assert twin is not None, rec.incident.id
+        assert twin.incident.declared_at == rec.incident.declared_at
+        assert [event.timestamp for event in twin.events] == [
+            event.timestamp for event in rec.events
+        ]
 
 
 @pytest.mark.skipif(not _fast.available(), reason="the fast extra is not installed")

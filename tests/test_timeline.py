@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 import incidentkit as ik
-from incidentkit.schema import Event, EventType, Incident, IncidentRecord
-from incidentkit.timeline import (
+from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     FIGURE_NAMES,
     FIGURES,
@@ -27,6 +26,7 @@ from incidentkit.timeline import (
     milestones,
     phase_durations,
 )
+from incidentkit.records.schema import Event, EventType, Incident, IncidentRecord
 from strategies import ordered_milestone_records, records
 
 UTC = timezone.utc

@@ -1,15 +1,16 @@
 """incidentkit: incident and postmortem records turned into honest numbers."""
 
 from incidentkit._version import __version__
-from incidentkit.actions import (
+from incidentkit.checks.engine import CheckPolicy, Finding, check, check_many
+from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemCoverage,
     ActionItemPolicy,
     action_item_coverage,
     canonical_action_type,
 )
-from incidentkit.checks import CheckPolicy, Finding, check, check_many
-from incidentkit.communications import (
+from incidentkit.figures.communications import (
     CommunicationPolicy,
     CommunicationsSummary,
     Gap,
@@ -17,16 +18,31 @@ from incidentkit.communications import (
     communications_summary,
     parse_promise,
 )
-from incidentkit.display import Findings
-from incidentkit.errors import ValidationError
-from incidentkit.impact import (
+from incidentkit.figures.impact import (
     ImpactComponent,
     ImpactScales,
     ImpactScore,
     ImpactWeights,
     impact_score,
 )
-from incidentkit.io import (
+from incidentkit.figures.severity import SeverityPolicy, expected_severity
+from incidentkit.figures.timeline import (
+    DEFAULT_MILESTONE_POLICY,
+    FIGURE_NAMES,
+    MILESTONE_NAMES,
+    PHASE_NAMES,
+    EarliestEvent,
+    IncidentField,
+    LatestEvent,
+    MilestonePolicy,
+    Milestones,
+    MilestoneSelector,
+    PhaseDurations,
+    SameAs,
+    milestones,
+    phase_durations,
+)
+from incidentkit.records.io import (
     LoadResult,
     dump,
     dumps,
@@ -38,7 +54,8 @@ from incidentkit.io import (
     loads,
     to_dict,
 )
-from incidentkit.schema import (
+from incidentkit.records.labels import SeverityLabels, severity_level
+from incidentkit.records.schema import (
     ActionItem,
     Communication,
     Context,
@@ -54,30 +71,13 @@ from incidentkit.schema import (
     Resolution,
     Signals,
 )
-from incidentkit.severity import SeverityLabels, severity_level
-from incidentkit.severity_policy import SeverityPolicy, expected_severity
-from incidentkit.stats import (
+from incidentkit.render.html import Findings
+from incidentkit.table.frame import CoverageStats, IncidentTable, compare, load_table
+from incidentkit.table.stats import (
     BootstrapStats,
     Comparison,
     GroupStats,
     SurvivalStats,
-)
-from incidentkit.table import CoverageStats, IncidentTable, compare, load_table
-from incidentkit.timeline import (
-    DEFAULT_MILESTONE_POLICY,
-    FIGURE_NAMES,
-    MILESTONE_NAMES,
-    PHASE_NAMES,
-    EarliestEvent,
-    IncidentField,
-    LatestEvent,
-    MilestonePolicy,
-    Milestones,
-    MilestoneSelector,
-    PhaseDurations,
-    SameAs,
-    milestones,
-    phase_durations,
 )
 
 __all__ = [

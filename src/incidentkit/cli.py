@@ -32,11 +32,17 @@ from typing import IO, Any, Final, TextIO
 import attrs
 
 from incidentkit._version import __version__
-from incidentkit.display import format_duration, format_number, format_timestamp
+from incidentkit.checks.rules import LEVELS
 from incidentkit.errors import ValidationError
-from incidentkit.io import FORMATS, example_path, from_dict, iter_sources, parse_json
-from incidentkit.rules import LEVELS
-from incidentkit.schema import IncidentRecord
+from incidentkit.records.io import (
+    FORMATS,
+    example_path,
+    from_dict,
+    iter_sources,
+    parse_json,
+)
+from incidentkit.records.schema import IncidentRecord
+from incidentkit.render.html import format_duration, format_number, format_timestamp
 
 __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 
@@ -633,11 +639,11 @@ def report_data(
         as_of: The day to judge action-item deadlines on.
         source: Where the record came from, copied into the output.
     """
-    from incidentkit.actions import action_item_coverage
-    from incidentkit.checks import check
-    from incidentkit.communications import communications_summary
-    from incidentkit.impact import impact_score
-    from incidentkit.timeline import phase_durations
+    from incidentkit.checks.engine import check
+    from incidentkit.figures.actions import action_item_coverage
+    from incidentkit.figures.communications import communications_summary
+    from incidentkit.figures.impact import impact_score
+    from incidentkit.figures.timeline import phase_durations
 
     durations = phase_durations(rec)
     comms = communications_summary(rec)
@@ -751,7 +757,7 @@ def _item_list(rec: IncidentRecord, indices: Sequence[int]) -> str:
 def _report_sections(
     rec: IncidentRecord, data: dict[str, Any]
 ) -> tuple[str, list[str], list[_Section]]:
-    from incidentkit.timeline import FIGURES, PHASES
+    from incidentkit.figures.timeline import FIGURES, PHASES
 
     incident = data["incident"]
     heading = f"{incident['id']} · {incident['title']}"
@@ -869,7 +875,7 @@ def _level_counts(findings: Sequence[dict[str, Any]]) -> str:
 
 def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRecord:
     """One document, read with :func:`incidentkit.load`; errors name the file."""
-    from incidentkit.io import load
+    from incidentkit.records.io import load
 
     if os.path.isdir(path):
         raise ValidationError(
@@ -928,7 +934,7 @@ def _run_check(
     err: TextIO,
     parser: argparse.ArgumentParser,
 ) -> int:
-    from incidentkit.checks import CheckPolicy, check, count_levels
+    from incidentkit.checks.engine import CheckPolicy, check, count_levels
 
     try:
         policy = CheckPolicy(select=args.select, ignore=args.ignore or ())
@@ -1060,7 +1066,7 @@ def _check_markdown(
 
 
 def _metrics() -> tuple[str, ...]:
-    from incidentkit.timeline import FIGURE_NAMES, PHASE_NAMES
+    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
 
     return (*FIGURE_NAMES, *PHASE_NAMES, *NUMBER_METRICS)
 
@@ -1077,7 +1083,7 @@ def _load_table(
     A large folder is read in slices, so that the progress bar moves; the
     slices are the same documents in the same order, and one table results.
     """
-    from incidentkit.table import IncidentTable, load_table
+    from incidentkit.table.frame import IncidentTable, load_table
 
     def read(part: str | list[str]) -> Any:
         return load_table(
@@ -1134,7 +1140,7 @@ def stats_data(
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.table import IncidentTable
+        >>> from incidentkit.table.frame import IncidentTable
         >>> table = IncidentTable.from_records([ik.example()])
         >>> data = stats_data(table, metric="time_to_resolve", by="severity")
         >>> data["groups"][0]["group"], data["groups"][0]["median"]

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 
-from incidentkit.schema import EventType, IncidentRecord
+from incidentkit.records.schema import EventType, IncidentRecord
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -96,7 +96,7 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
     bands between their milestones (a phase with an unknown or negative span
     is left out); the milestones are dashed lines named on the top axis; and
     the external updates (see
-    :func:`incidentkit.communications.communications_summary`) are ticks on a
+    :func:`incidentkit.figures.communications.communications_summary`) are ticks on a
     row of their own. Times are UTC.
 
     Args:
@@ -115,8 +115,8 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][:3]
         ['trigger', 'detection', 'declaration']
     """
-    from incidentkit.communications import communications_summary
-    from incidentkit.timeline import MILESTONE_NAMES, PHASES, phase_durations
+    from incidentkit.figures.communications import communications_summary
+    from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES, phase_durations
 
     mpl = _matplotlib()
     mdates = mpl.dates
@@ -272,14 +272,14 @@ _TIME_UNITS: Final = (("minutes", 60.0), ("hours", 3600.0), ("days", 86400.0))
 
 
 def _is_duration(column: str) -> bool:
-    from incidentkit.timeline import FIGURE_NAMES, PHASE_NAMES
+    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
 
     return column in FIGURE_NAMES or column in PHASE_NAMES
 
 
 def _check_column(table: Any, column: object, parameter: str = "column") -> Any:
     from incidentkit.errors import ValidationError
-    from incidentkit.table import IncidentTable
+    from incidentkit.table.frame import IncidentTable
 
     if not isinstance(table, IncidentTable):
         raise ValidationError(
@@ -295,7 +295,7 @@ def _check_column(table: Any, column: object, parameter: str = "column") -> Any:
 def _label_text(value: Any, by: str | None) -> str:
     import numpy as np
 
-    from incidentkit.display import _value_cell
+    from incidentkit.render.html import _value_cell
 
     if by == "severity" and isinstance(value, (int, np.integer)):
         return f"SEV{int(value)}"
@@ -341,7 +341,7 @@ def _medians(table: Any, column: str, by: str | None) -> dict[str, float]:
 
 
 def _log_time_axis(axis: Any, low: float, high: float, mpl: Any) -> None:
-    from incidentkit.display import format_seconds
+    from incidentkit.render.html import format_seconds
 
     ticks = [t for t in _NICE_SECONDS if low / 1.5 <= t <= high * 1.5]
     while len(ticks) > 8:  # a wide range: every other nice duration
@@ -406,7 +406,7 @@ def durations(
 
     Example:
         >>> from incidentkit import synth
-        >>> from incidentkit.table import IncidentTable
+        >>> from incidentkit.table.frame import IncidentTable
         >>> table = IncidentTable.from_records(synth.generate(200, seed=1))
         >>> fig = durations(table, "time_to_resolve", by="severity")
         >>> fig.axes[0].get_xscale(), fig.axes[0].get_legend().get_texts()[0].get_text()
@@ -414,8 +414,8 @@ def durations(
     """
     import numpy as np
 
-    from incidentkit.display import format_number, format_seconds
     from incidentkit.errors import ValidationError
+    from incidentkit.render.html import format_number, format_seconds
 
     _check_column(table, column)
     if by is not None and by != "month":
@@ -561,7 +561,7 @@ def trend(
 
     Example:
         >>> from incidentkit import synth
-        >>> from incidentkit.table import IncidentTable
+        >>> from incidentkit.table.frame import IncidentTable
         >>> table = IncidentTable.from_records(synth.generate(300, seed=2))
         >>> fig = trend(table, "time_to_resolve", n=200)
         >>> [line.get_label() for line in fig.axes[0].get_lines()]

@@ -1,6 +1,6 @@
 """Realistic synthetic incident records, reproducible from a seed.
 
-:func:`generate` yields :class:`~incidentkit.schema.IncidentRecord` objects,
+:func:`generate` yields :class:`~incidentkit.records.schema.IncidentRecord` objects,
 :func:`generate_dicts` the same incidents as JSON-ready documents (the shape
 of :func:`incidentkit.example`), and :func:`write_jsonl` writes them one per
 line, for benchmarks and for trying dashboards without real data.
@@ -56,7 +56,7 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 
 from incidentkit.errors import ValidationError
-from incidentkit.schema import IncidentRecord
+from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "CHUNK",
@@ -2041,7 +2041,7 @@ def generate(
 
 
 def _records(documents: Iterator[Document]) -> Iterator[IncidentRecord]:
-    from incidentkit.io import from_dict
+    from incidentkit.records.io import from_dict
 
     for document in documents:
         yield from_dict(document)

@@ -1,7 +1,7 @@
 """Importers: other incident tools' JSON as incident records.
 
 Each importer is a pure function from one source document (as ``json.loads``
-returns it) to an :class:`~incidentkit.schema.IncidentRecord`. What the
+returns it) to an :class:`~incidentkit.records.schema.IncidentRecord`. What the
 source lacks stays ``None`` or empty; nothing is invented. A document of the
 wrong shape raises :class:`~incidentkit.errors.ValidationError` listing every
 problem, each starting with the format's name and the path in the source
@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final
 
-from incidentkit.converter import structure_record
 from incidentkit.errors import ValidationError
 from incidentkit.formats.incidentio import from_incidentio
 from incidentkit.formats.pagerduty import from_pagerduty
 from incidentkit.formats.statuspage import from_statuspage
-from incidentkit.schema import IncidentRecord
+from incidentkit.records.converter import structure_record
+from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "IMPORTERS",

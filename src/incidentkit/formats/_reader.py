@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Final, TypeVar
 
-from incidentkit.converter import Invalid, parse_timestamp, show
 from incidentkit.errors import ValidationError
+from incidentkit.records.converter import Invalid, parse_timestamp, show
 
 __all__ = ["Reader", "child", "chronological", "item"]
 

@@ -49,9 +49,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Final
 
-from incidentkit.converter import format_timestamp
 from incidentkit.formats._reader import JSONObject, Reader, child
-from incidentkit.schema import (
+from incidentkit.records.converter import format_timestamp
+from incidentkit.records.schema import (
     ActionItem,
     Event,
     EventType,

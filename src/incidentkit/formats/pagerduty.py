@@ -47,7 +47,13 @@ from typing import Final
 import attrs
 
 from incidentkit.formats._reader import JSONObject, Reader, child, chronological
-from incidentkit.schema import Event, EventType, Incident, IncidentRecord, Participant
+from incidentkit.records.schema import (
+    Event,
+    EventType,
+    Incident,
+    IncidentRecord,
+    Participant,
+)
 
 __all__ = ["LOG_ENTRY_EVENTS", "NO_PRIORITY", "from_pagerduty"]
 

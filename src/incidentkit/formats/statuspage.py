@@ -46,7 +46,13 @@ from typing import Final
 import attrs
 
 from incidentkit.formats._reader import JSONObject, Reader, chronological
-from incidentkit.schema import Communication, Event, EventType, Incident, IncidentRecord
+from incidentkit.records.schema import (
+    Communication,
+    Event,
+    EventType,
+    Incident,
+    IncidentRecord,
+)
 
 __all__ = ["IMPACT_SEVERITY", "from_statuspage"]
 

@@ -6,7 +6,7 @@ defaults. msgspec decodes strings, booleans, event types, lists and nesting
 itself, in C; every other field (timestamps, dates, numbers with their
 ranges, ``metadata`` and other free JSON values) is decoded as a plain JSON
 value and then handed to the *converter's own hook for that field*
-(:func:`~incidentkit.converter.field_hook`), so that each rule is written
+(:func:`~incidentkit.records.converter.field_hook`), so that each rule is written
 once. The twins are read by attribute exactly as records are, so the table
 builds its columns from either.
 
@@ -29,13 +29,19 @@ from typing import Any, Final
 
 import attrs
 
-from incidentkit.converter import field_hook, shared_converter
-from incidentkit.schema import EventType, IncidentRecord
+from incidentkit.records.converter import field_hook, shared_converter
+from incidentkit.records.schema import EventType, IncidentRecord
 
-try:  # the ``fast`` extra
-    import msgspec
-except ImportError:  # pragma: no cover - exercised by the no-extra CI job
-    msgspec = None
+
+def _optional_msgspec() -> Any:
+    try:  # the optional ``fast`` extra
+        import msgspec
+    except ImportError:  # pragma: no cover - the tests switch it off instead
+        return None
+    return msgspec
+
+
+msgspec: Any = _optional_msgspec()
 
 __all__ = ["available", "decoder"]
 
@@ -78,7 +84,7 @@ class _Twins:
         self.structs: dict[type, type] = {}
         self.fixes: dict[type, _Fix | None] = {}
         root = self.struct(IncidentRecord)
-        self.decoder = msgspec.json.Decoder(root)
+        self.decoder: Any = msgspec.json.Decoder(root)
         fix_root = self.fixes[root]
         assert fix_root is not None  # the incident's timestamps always need it
         self._fix_root = fix_root
@@ -114,7 +120,7 @@ class _Twins:
                 )
             else:
                 fields.append((field.name, native, field.default))
-        struct = msgspec.defstruct(
+        struct: type = msgspec.defstruct(
             cls.__name__,
             fields,
             kw_only=True,
@@ -184,7 +190,7 @@ class _Twins:
                 lines.append(f"            fix{position}(element)")
             else:
                 lines.append(f"        fix{position}(child)")
-        exec("\n".join(lines), names)  # noqa: S102 - source built from field names
+        exec("\n".join(lines), names)
         fix: _Fix = names["fix"]
         return fix
 

@@ -1,6 +1,6 @@
 """A postmortem linter: findings with stable codes, levels and paths.
 
-:func:`check` runs every rule of :data:`incidentkit.rules.RULES` over one
+:func:`check` runs every rule of :data:`incidentkit.checks.rules.RULES` over one
 record and returns the :class:`Finding` objects, sorted by level (errors
 first) and then by path. :class:`CheckPolicy` holds every knob: rules to
 switch off (``ignore``) or keep (``select``), levels to change, and the
@@ -9,10 +9,10 @@ deadlines, required action-item types).
 
 The rules build on the one-incident analytics and never recompute their
 figures: milestones and durations come from
-:func:`incidentkit.timeline.phase_durations`, gaps and broken promises from
-:func:`incidentkit.communications.communications_summary`, action-item gaps
-from :func:`incidentkit.actions.action_item_coverage`, and the severity
-verdict from :func:`incidentkit.severity_policy.expected_severity`.
+:func:`incidentkit.figures.timeline.phase_durations`, gaps and broken promises from
+:func:`incidentkit.figures.communications.communications_summary`, action-item gaps
+from :func:`incidentkit.figures.actions.action_item_coverage`, and the severity
+verdict from :func:`incidentkit.figures.severity.expected_severity`.
 
 Nothing here reads the clock: rules that need "today" (overdue action items)
 run only when ``as_of`` is given.
@@ -33,30 +33,26 @@ import numpy as np
 import numpy.typing as npt
 
 from incidentkit._args import instance, instance_of, is_whole, mapping, texts, whole
-from incidentkit.actions import (
+from incidentkit.checks.rules import FAMILIES, LEVELS, RULES, Level, Rule
+from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import (
     ActionItemCoverage,
     ActionItemPolicy,
     action_item_coverage,
 )
-from incidentkit.actions import _as_of_day as _coverage_day
-from incidentkit.communications import (
+from incidentkit.figures.actions import _as_of_day as _coverage_day
+from incidentkit.figures.communications import (
     CommunicationPolicy,
     CommunicationsSummary,
     communications_summary,
 )
-from incidentkit.converter import format_timestamp
-from incidentkit.display import Findings
-from incidentkit.errors import ValidationError
-from incidentkit.rules import FAMILIES, LEVELS, RULES, Level, Rule
-from incidentkit.schema import EventType, IncidentRecord
-from incidentkit.severity import SeverityLabels
-from incidentkit.severity_policy import (
+from incidentkit.figures.severity import (
     DEFAULT_SEVERITY_POLICY,
     SeverityPolicy,
     SeverityVerdict,
     expected_severity,
 )
-from incidentkit.timeline import (
+from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     FIGURES,
     MILESTONE_NAMES,
@@ -66,6 +62,10 @@ from incidentkit.timeline import (
     PhaseDurations,
     phase_durations,
 )
+from incidentkit.records.converter import format_timestamp
+from incidentkit.records.labels import SeverityLabels
+from incidentkit.records.schema import EventType, IncidentRecord
+from incidentkit.render.html import Findings
 
 __all__ = [
     "DEFAULT_DEADLINE_DAYS",
@@ -129,7 +129,7 @@ class Finding:
 
     Attributes:
         code: The rule's stable code (``"IK503"``); see
-            :data:`incidentkit.rules.RULES`.
+            :data:`incidentkit.checks.rules.RULES`.
         level: ``"error"``, ``"warning"`` or ``"info"``, after the policy's
             re-levelling.
         path: Where in the record the problem is

@@ -53,21 +53,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from incidentkit._args import instance, mapping
-from incidentkit._columns import (
+from incidentkit._frozen import FrozenMapping
+from incidentkit.errors import ValidationError
+from incidentkit.figures.columns import (
     NAT,
     IncidentColumns,
     TextColumn,
     incident_columns,
     seconds,
 )
-from incidentkit._frozen import FrozenMapping
-from incidentkit.errors import ValidationError
-from incidentkit.schema import IncidentRecord
-from incidentkit.timeline import (
+from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     MilestonePolicy,
     milestone_moments,
 )
+from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "COMPONENT_GROUPS",
@@ -328,7 +328,7 @@ class ImpactScore:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import impact_score_html
+        from incidentkit.render.html import impact_score_html
 
         return impact_score_html(self)
 
@@ -386,7 +386,8 @@ def impact_columns(
 
     Args:
         columns: The incidents' inputs.
-        found: Their milestones (:func:`~incidentkit.timeline.milestone_columns`).
+        found: Their milestones
+            (:func:`~incidentkit.figures.timeline.milestone_columns`).
         weights: How much each component counts.
         scales: Where each component's scale reaches 1.
     """

@@ -36,9 +36,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from incidentkit._args import instance
-from incidentkit._columns import EVENT_CODES, NAT, IncidentColumns, micros
 from incidentkit.errors import ValidationError
-from incidentkit.schema import Event, EventType, IncidentRecord
+from incidentkit.figures.columns import EVENT_CODES, NAT, IncidentColumns, micros
+from incidentkit.records.schema import Event, EventType, IncidentRecord
 
 __all__ = [
     "DEFAULT_MILESTONE_POLICY",
@@ -267,7 +267,7 @@ class EarliestEvent(_EventFilter):
     regard to case or surrounding spaces.
 
     Attributes:
-        type: The event type (an :class:`~incidentkit.schema.EventType` or
+        type: The event type (an :class:`~incidentkit.records.schema.EventType` or
             its value); ``None`` for any type.
         actor: The event's ``actor``; ``None`` for anyone.
         status: The event's ``metadata.status``; ``None`` for any.
@@ -634,7 +634,7 @@ class PhaseDurations:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import phase_durations_html
+        from incidentkit.render.html import phase_durations_html
 
         return phase_durations_html(self)
 
@@ -725,13 +725,14 @@ def milestone_columns(
     """The six milestones of many incidents, as :func:`milestones` finds them.
 
     Args:
-        columns: The incidents (see :func:`incidentkit._columns.incident_columns`).
+        columns: The incidents
+            (:func:`~incidentkit.figures.columns.incident_columns`).
         policy: The rules; every selector needs ``select_columns``
             (:attr:`MilestonePolicy.columnar`).
 
     Returns:
         Milestone name → int64 microseconds since 1970 UTC per incident, in
-        :data:`MILESTONE_NAMES` order; NaT (:data:`~incidentkit._columns.NAT`)
+        :data:`MILESTONE_NAMES` order; NaT (:data:`~incidentkit.figures.columns.NAT`)
         where unknown.
     """
     found: dict[str, Moments] = {}

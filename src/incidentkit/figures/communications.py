@@ -34,13 +34,13 @@ import attrs
 from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
-from incidentkit.schema import EventType, IncidentRecord
-from incidentkit.severity import DEFAULT_SEVERITY_LABELS, SeverityLabels
-from incidentkit.timeline import (
+from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     MilestonePolicy,
     milestones,
 )
+from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.records.schema import EventType, IncidentRecord
 
 __all__ = [
     "DEFAULT_MAX_GAP_BY_LEVEL",
@@ -412,7 +412,7 @@ class CommunicationsSummary:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import communications_summary_html
+        from incidentkit.render.html import communications_summary_html
 
         return communications_summary_html(self)
 

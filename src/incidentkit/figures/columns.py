@@ -8,7 +8,7 @@ written over these arrays; the one-incident functions call them with one
 row, and the table with many, so each rule exists once.
 
 Records are read by attribute only, so the accelerated decoder's twins
-(:mod:`incidentkit._fast`) are read exactly as records are.
+(:mod:`incidentkit.records.fast`) are read exactly as records are.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit.schema import EventType
+from incidentkit.records.schema import EventType
 
 __all__ = [
     "NAT",

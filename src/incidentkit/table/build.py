@@ -1,12 +1,14 @@
 """Building a table's columns: from records, or straight from JSON documents.
 
-Both paths read their incidents into :class:`~incidentkit._columns.IncidentColumns`
-and compute every figure with the one-incident rules written over arrays:
-the milestone selectors' ``select_columns``, :func:`~incidentkit.impact.impact_columns`
-and :func:`~incidentkit.actions.item_facts`. What differs is only where the
-incidents come from: record objects, or (with the ``fast`` extra) the
-accelerated decoder's twins of them, which :mod:`incidentkit._fast` derives
-from the schema. A document the decoder does not take goes through the
+Both paths read their incidents into
+:class:`~incidentkit.figures.columns.IncidentColumns` and compute every
+figure with the one-incident rules written over arrays: the milestone
+selectors' ``select_columns``,
+:func:`~incidentkit.figures.impact.impact_columns` and
+:func:`~incidentkit.figures.actions.item_facts`. What differs is only where
+the incidents come from: record objects, or (with the ``fast`` extra) the
+accelerated decoder's twins of them, which :mod:`incidentkit.records.fast`
+derives from the schema. A document the decoder does not take goes through the
 converter, exactly as :func:`incidentkit.load_many` reads it.
 """
 
@@ -21,21 +23,23 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit import _fast
-from incidentkit import io as _io
-from incidentkit._columns import NAT, IncidentColumns, incident_columns, micros, seconds
-from incidentkit.actions import (
+from incidentkit.checks.engine import CheckPolicy, check, count_levels
+from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemPolicy,
     _as_of_day,
     item_facts,
 )
-from incidentkit.checks import CheckPolicy, check, count_levels
-from incidentkit.errors import ValidationError
-from incidentkit.impact import ImpactScales, ImpactWeights, impact_columns
-from incidentkit.schema import IncidentRecord
-from incidentkit.severity import SeverityLabels
-from incidentkit.timeline import (
+from incidentkit.figures.columns import (
+    NAT,
+    IncidentColumns,
+    incident_columns,
+    micros,
+    seconds,
+)
+from incidentkit.figures.impact import ImpactScales, ImpactWeights, impact_columns
+from incidentkit.figures.timeline import (
     FIGURES,
     MILESTONE_NAMES,
     PHASES,
@@ -43,6 +47,10 @@ from incidentkit.timeline import (
     milestone_columns,
     milestones,
 )
+from incidentkit.records import fast as _fast
+from incidentkit.records import io as _io
+from incidentkit.records.labels import SeverityLabels
+from incidentkit.records.schema import IncidentRecord
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -346,14 +354,14 @@ def assemble(
     columns["severity"] = narrow(level_of[codes])
     columns["severity_label"], labels["severity_label"] = codes, label_array
     for name in ("service", "status"):
-        values = [value for part in chunks for value in part.categorical[name]]
-        columns[name], labels[name] = _categories(values)
+        texts = [value for part in chunks for value in part.categorical[name]]
+        columns[name], labels[name] = _categories(texts)
     times = {
         name: joined([part.times[name] for part in chunks], np.int64)
         for name in MILESTONE_COLUMNS.values()
     }
-    for name, values in times.items():
-        columns[name] = values.view("datetime64[us]")
+    for name, moments in times.items():
+        columns[name] = moments.view("datetime64[us]")
     columns["resolved"] = times[MILESTONE_COLUMNS["resolved"]] != NAT
     for name, (start, end) in SPANS.items():
         columns[name] = seconds(

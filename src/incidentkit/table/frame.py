@@ -4,9 +4,9 @@ A table holds one row per incident and one NumPy array per column, built
 from records (:meth:`IncidentTable.from_records`) or straight from JSON
 bytes (:func:`load_table`, which never builds a record object per incident
 on its fast path). Every per-incident figure in it is the one the
-one-incident functions give (:func:`~incidentkit.timeline.phase_durations`,
-:func:`~incidentkit.impact.impact_score`,
-:func:`~incidentkit.actions.action_item_coverage`), under the same policy
+one-incident functions give (:func:`~incidentkit.figures.timeline.phase_durations`,
+:func:`~incidentkit.figures.impact.impact_score`,
+:func:`~incidentkit.figures.actions.action_item_coverage`), under the same policy
 objects.
 
 Columns
@@ -27,11 +27,11 @@ Columns
         Whether the ``resolved`` milestone is known.
     ``time_to_detect`` … ``time_open`` and ``detection`` … ``monitoring``
         The six figures and five phases of
-        :func:`~incidentkit.timeline.phase_durations`, in float64 seconds,
+        :func:`~incidentkit.figures.timeline.phase_durations`, in float64 seconds,
         NaN when a boundary is unknown, negative when the milestones are out
         of order.
     ``impact_score``, ``user_minutes``
-        From :func:`~incidentkit.impact.impact_score` (NaN when unknown).
+        From :func:`~incidentkit.figures.impact.impact_score` (NaN when unknown).
     ``action_items`` and ``action_items_*``
         Counts of action items: all (``action_items``), per canonical type
         (``action_items_detection``... and one per type the policy requires
@@ -59,26 +59,27 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit import _build
-from incidentkit import io as _io
-from incidentkit._build import (
+from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import ActionItemPolicy
+from incidentkit.figures.columns import NAT as _NAT
+from incidentkit.figures.columns import seconds as _seconds
+from incidentkit.figures.impact import ImpactScales, ImpactWeights
+from incidentkit.figures.timeline import DEFAULT_MILESTONE_POLICY, MilestonePolicy
+from incidentkit.records import io as _io
+from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.records.schema import IncidentRecord
+from incidentkit.table import build as _build
+from incidentkit.table.build import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
     UNKNOWN_LEVEL,
     Parts,
 )
-from incidentkit._build import SPANS as _SPANS
-from incidentkit._build import as_of_moment as _as_of_moment
-from incidentkit._build import narrow as _narrow
-from incidentkit._build import readonly as _readonly
-from incidentkit._columns import NAT as _NAT
-from incidentkit._columns import seconds as _seconds
-from incidentkit.actions import ActionItemPolicy
-from incidentkit.errors import ValidationError
-from incidentkit.impact import ImpactScales, ImpactWeights
-from incidentkit.schema import IncidentRecord
-from incidentkit.severity import DEFAULT_SEVERITY_LABELS, SeverityLabels
-from incidentkit.stats import (
+from incidentkit.table.build import SPANS as _SPANS
+from incidentkit.table.build import as_of_moment as _as_of_moment
+from incidentkit.table.build import narrow as _narrow
+from incidentkit.table.build import readonly as _readonly
+from incidentkit.table.stats import (
     BootstrapStats,
     Comparison,
     Grouping,
@@ -93,12 +94,11 @@ from incidentkit.stats import (
     grouped_kaplan_meier,
     grouped_summary,
 )
-from incidentkit.timeline import DEFAULT_MILESTONE_POLICY, MilestonePolicy
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from incidentkit.checks import CheckPolicy
+    from incidentkit.checks.engine import CheckPolicy
 
 __all__ = [
     "CATEGORICAL_COLUMNS",
@@ -477,7 +477,7 @@ class IncidentTable:
 
     def to_dict(self) -> dict[str, list[Any]]:
         """Column name → list of Python values (NaN and NaT become ``None``)."""
-        from incidentkit.stats import _python
+        from incidentkit.table.stats import _python
 
         return {name: [_python(value) for value in self[name]] for name in self.columns}
 
@@ -700,7 +700,7 @@ class IncidentTable:
                 for the whole table. Rows whose key is missing belong to no
                 group.
             method: How order statistics are found (see
-                :mod:`incidentkit.stats`); every method gives the same values.
+                :mod:`incidentkit.table.stats`); every method gives the same values.
 
         Returns:
             One row per group present, groups sorted; ``count`` is the number
@@ -961,7 +961,7 @@ class IncidentTable:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import table_html
+        from incidentkit.render.html import table_html
 
         return table_html(self)
 

@@ -47,8 +47,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from incidentkit._args import texts
-from incidentkit.display import format_duration
 from incidentkit.errors import ValidationError
+from incidentkit.render.html import format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1205,7 +1205,7 @@ class GroupStats(_ByGroup):
         min: Smallest value.
         max: Largest value.
         method: How the order statistics were found (see
-            :mod:`incidentkit.stats`).
+            :mod:`incidentkit.table.stats`).
     """
 
     column: str
@@ -1228,7 +1228,7 @@ class GroupStats(_ByGroup):
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import group_stats_html
+        from incidentkit.render.html import group_stats_html
 
         return group_stats_html(self)
 
@@ -1271,7 +1271,7 @@ class BootstrapStats(_ByGroup):
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import bootstrap_stats_html
+        from incidentkit.render.html import bootstrap_stats_html
 
         return bootstrap_stats_html(self)
 

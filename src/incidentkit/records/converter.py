@@ -31,7 +31,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from dateutil.parser import isoparse
 
 from incidentkit.errors import ValidationError
-from incidentkit.schema import EventType, IncidentRecord
+from incidentkit.records.schema import EventType, IncidentRecord
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -575,7 +575,7 @@ def make_converter(
         the :class:`~incidentkit.errors.ValidationError` form).
 
     Example:
-        >>> from incidentkit.schema import Participant
+        >>> from incidentkit.records.schema import Participant
         >>> converter = make_converter(strict=True)
         >>> converter.structure({"name": "Jane Smith"}, Participant)
         Participant(name='Jane Smith', role=None)

@@ -2,7 +2,7 @@
 
 Every section of an incident document has a frozen, slotted attrs class here.
 The classes hold data only; parsing and writing live in
-:mod:`incidentkit.converter`, and the analytics are pure functions elsewhere.
+:mod:`incidentkit.records.converter`, and the analytics are pure functions elsewhere.
 
 Conventions shared by every class:
 
@@ -147,7 +147,7 @@ class Incident:
     @property
     def severity_level(self) -> int | None:
         """The numeric level of :attr:`severity` under the default labels."""
-        from incidentkit.severity import severity_level
+        from incidentkit.records.labels import severity_level
 
         return severity_level(self.severity)
 
@@ -289,7 +289,7 @@ class Resolution:
 class ActionItem:
     """A follow-up task (``action_items[]``).
 
-    ``type`` and ``status`` keep their text; :mod:`incidentkit.actions` maps
+    ``type`` and ``status`` keep their text; :mod:`incidentkit.figures.actions` maps
     aliases such as ``detect``/``detection`` to one canonical type.
     """
 
@@ -339,6 +339,6 @@ class IncidentRecord:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import record_html
+        from incidentkit.render.html import record_html
 
         return record_html(self)

@@ -32,11 +32,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
-from incidentkit._columns import ItemColumns, incident_columns
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
-from incidentkit.schema import IncidentRecord
-from incidentkit.severity import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.figures.columns import ItemColumns, incident_columns
+from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "CANONICAL_ACTION_TYPES",
@@ -361,7 +361,7 @@ class ActionItemCoverage:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.display import action_item_coverage_html
+        from incidentkit.render.html import action_item_coverage_html
 
         return action_item_coverage_html(self)
 

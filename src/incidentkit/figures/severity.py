@@ -33,8 +33,8 @@ import attrs
 
 from incidentkit._args import instance, instance_of, is_whole, mapping, texts, whole
 from incidentkit.errors import ValidationError
-from incidentkit.schema import IncidentRecord
-from incidentkit.severity import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
+from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "DEFAULT_REVENUE_SCALE",

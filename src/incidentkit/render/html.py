@@ -26,10 +26,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from incidentkit.schema import IncidentRecord
+from incidentkit.records.schema import IncidentRecord
 
 if TYPE_CHECKING:
-    from incidentkit.checks import Finding
+    from incidentkit.checks.engine import Finding
 
 __all__ = [
     "MAX_EVENTS",
@@ -224,7 +224,7 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in record_html(bad)
         True
     """
-    from incidentkit.timeline import MILESTONE_NAMES, phase_durations
+    from incidentkit.figures.timeline import MILESTONE_NAMES, phase_durations
 
     incident = rec.incident
     durations = phase_durations(rec)
@@ -293,11 +293,11 @@ def phase_durations_html(durations: _PhaseDurationsLike) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.timeline import phase_durations
+        >>> from incidentkit.figures.timeline import phase_durations
         >>> "2h 30m" in phase_durations_html(phase_durations(ik.example()))
         True
     """
-    from incidentkit.timeline import FIGURES, PHASES
+    from incidentkit.figures.timeline import FIGURES, PHASES
 
     figures = _table(
         ("figure", "from → to", "duration"),
@@ -323,7 +323,7 @@ def impact_score_html(score: Any) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.impact import impact_score
+        >>> from incidentkit.figures.impact import impact_score
         >>> "users_share" in impact_score_html(impact_score(ik.example()))
         True
     """
@@ -352,7 +352,7 @@ def communications_summary_html(summary: Any) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.communications import communications_summary
+        >>> from incidentkit.figures.communications import communications_summary
         >>> "broken" in communications_summary_html(
         ...     communications_summary(ik.example()))
         True
@@ -496,7 +496,7 @@ class Findings(list["Finding"]):
 
 
 def _is_duration(column: object) -> bool:
-    from incidentkit.timeline import FIGURE_NAMES, PHASE_NAMES
+    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
 
     return column in FIGURE_NAMES or column in PHASE_NAMES
 
@@ -567,7 +567,7 @@ def group_stats_html(stats: Any, *, seconds: bool | None = None) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.table import IncidentTable
+        >>> from incidentkit.table.frame import IncidentTable
         >>> table = IncidentTable.from_records([ik.example()])
         >>> html = group_stats_html(table.group_stats("time_to_resolve", by="severity"))
         >>> "<td>SEV1</td>" in html, "2h 30m" in html
@@ -610,7 +610,7 @@ def bootstrap_stats_html(stats: Any) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.table import IncidentTable
+        >>> from incidentkit.table.frame import IncidentTable
         >>> table = IncidentTable.from_records([ik.example()] * 3)
         >>> ci = table.bootstrap("time_to_resolve", by="severity", n=50, seed=1)
         >>> "2h 30m – 2h 30m" in bootstrap_stats_html(ci)
@@ -671,7 +671,7 @@ def table_html(table: Any, *, rows: int = 5) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.table import IncidentTable
+        >>> from incidentkit.table.frame import IncidentTable
         >>> html = table_html(IncidentTable.from_records([ik.example()] * 7))
         >>> "7 incidents" in html, html.count("<td>INC-2024-0142</td>")
         (True, 5)

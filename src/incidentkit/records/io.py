@@ -20,9 +20,9 @@ from typing import IO, Any, Final, Literal, cast
 
 import attrs
 
-from incidentkit.converter import show, structure_record, unstructure_record
 from incidentkit.errors import ValidationError
-from incidentkit.schema import IncidentRecord
+from incidentkit.records.converter import show, structure_record, unstructure_record
+from incidentkit.records.schema import IncidentRecord
 
 
 def _optional_orjson() -> Any:

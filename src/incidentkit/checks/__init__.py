@@ -1,0 +1,33 @@
+"""The postmortem linter: its rules and the engine that runs them."""
+
+from incidentkit.checks.engine import (
+    DEFAULT_DEADLINE_DAYS,
+    CheckPolicy,
+    Finding,
+    check,
+    check_counts,
+    check_many,
+    count_levels,
+)
+from incidentkit.checks.rules import (
+    FAMILIES,
+    LEVELS,
+    RULES,
+    Level,
+    Rule,
+)
+
+__all__ = [
+    "DEFAULT_DEADLINE_DAYS",
+    "FAMILIES",
+    "LEVELS",
+    "RULES",
+    "CheckPolicy",
+    "Finding",
+    "Level",
+    "Rule",
+    "check",
+    "check_counts",
+    "check_many",
+    "count_levels",
+]
