@@ -366,16 +366,22 @@ def test_load_table_takes_and_refuses_what_load_many_does(
     assert [exc.errors for exc in table.errors] == [exc.errors for exc in many.errors]
     with accelerator_off():
         plain = load_table(path, errors="collect")
+        plain_many = ik.load_many(path, errors="collect")
     assert_same_table(table, plain)
     assert [exc.errors for exc in table.errors] == [exc.errors for exc in plain.errors]
+    assert many.records == plain_many.records
+    assert many.sources == plain_many.sources
+    assert [exc.errors for exc in many.errors] == [
+        exc.errors for exc in plain_many.errors
+    ]
 
 
 @contextlib.contextmanager
 def accelerator_off() -> Iterator[None]:
     """Read as an installation without the ``fast`` extra does."""
-    saved = fast.decoder
-    fast.decoder = lambda assume_utc: None  # type: ignore[assignment]
+    saved = fast.decoder, fast.record_decoder
+    fast.decoder = fast.record_decoder = lambda assume_utc: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        fast.decoder = saved
+        fast.decoder, fast.record_decoder = saved

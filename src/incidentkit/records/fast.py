@@ -43,7 +43,7 @@ def _optional_msgspec() -> Any:
 
 msgspec: Any = _optional_msgspec()
 
-__all__ = ["available", "decoder"]
+__all__ = ["available", "decoder", "record_decoder"]
 
 # Types msgspec decodes exactly as the converter does: a JSON string (never a
 # number) for str, true/false for bool, an enum value for EventType.
@@ -83,7 +83,9 @@ class _Twins:
         self.converter = shared_converter(assume_utc, True)
         self.structs: dict[type, type] = {}
         self.fixes: dict[type, _Fix | None] = {}
+        self.builds: dict[type, Callable[[Any], Any]] = {}
         root = self.struct(IncidentRecord)
+        self._build_root = self.builds[root]
         self.decoder: Any = msgspec.json.Decoder(root)
         fix_root = self.fixes[root]
         assert fix_root is not None  # the incident's timestamps always need it
@@ -97,6 +99,9 @@ class _Twins:
         fields: list[tuple[str, Any, Any]] = []
         hooked: list[tuple[str, Callable[[Any, Any], Any], Any]] = []
         nested: list[tuple[str, bool, _Fix]] = []
+        # How to build the record from its twin: (field, hook or None,
+        # type, child twin's builder or None, many).
+        recipe: list[tuple[str, Any, Any, Any, bool]] = []
         for field in attrs.fields(cls):
             if field.name == "extra":
                 continue
@@ -104,13 +109,17 @@ class _Twins:
             native, walk = self._native(hint, field)
             if native is None:
                 native = Any
-                hooked.append(
-                    (field.name, field_hook(self.converter, cls, field), hint)
-                )
+                hook = field_hook(self.converter, cls, field)
+                hooked.append((field.name, hook, hint))
+                recipe.append((field.name, hook, hint, None, False))
             elif walk is not None:
-                child_fix = self.fixes[self._twin_of(hint)]
+                child = self._twin_of(hint)
+                child_fix = self.fixes[child]
                 if child_fix is not None:
                     nested.append((field.name, walk, child_fix))
+                recipe.append((field.name, None, hint, self.builds[child], walk))
+            else:
+                recipe.append((field.name, None, hint, None, False))
             if field.default is attrs.NOTHING:
                 fields.append((field.name, native, msgspec.NODEFAULT))
             elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
@@ -131,6 +140,7 @@ class _Twins:
         )
         self.structs[cls] = struct
         self.fixes[struct] = self._fix(hooked, nested) if hooked or nested else None
+        self.builds[struct] = self._build(cls, recipe)
         return struct
 
     def _twin_of(self, hint: Any) -> type:
@@ -194,6 +204,48 @@ class _Twins:
         fix: _Fix = names["fix"]
         return fix
 
+    def _build(
+        self, cls: type, recipe: list[tuple[str, Any, Any, Any, bool]]
+    ) -> Callable[[Any], Any]:
+        """A function from a twin (not fixed) to its record, generated like ``_fix``.
+
+        Hooked fields go through the converter's hooks, nested twins through
+        their own builders, the rest is taken as msgspec decoded it.
+        """
+        names: dict[str, Any] = {"cls": cls}
+        lines = ["def build(value):"]
+        arguments = []
+        for position, (name, hook, hint, builder, many) in enumerate(recipe):
+            if hook is not None:
+                names[f"hook{position}"], names[f"type{position}"] = hook, hint
+                arguments.append(f"{name}=hook{position}(value.{name}, type{position})")
+            elif builder is not None:
+                names[f"build{position}"] = builder
+                lines.append(f"    child{position} = value.{name}")
+                made = (
+                    f"tuple([build{position}(item) for item in child{position}])"
+                    if many
+                    else f"build{position}(child{position})"
+                )
+                lines.append(
+                    f"    if child{position} is not None: child{position} = {made}"
+                )
+                arguments.append(f"{name}=child{position}")
+            else:
+                arguments.append(f"{name}=value.{name}")
+        lines.append(f"    return cls({', '.join(arguments)})")
+        exec("\n".join(lines), names)
+        build: Callable[[Any], Any] = names["build"]
+        return build
+
+    def record(self, raw: bytes) -> IncidentRecord | None:
+        """The record of a document, or ``None`` when the converter must decide."""
+        try:
+            built: IncidentRecord = self._build_root(self.decoder.decode(raw))
+        except Exception:
+            return None
+        return built
+
     def decode(self, raw: bytes) -> Any:
         """The twin of a record, or ``None`` when the converter must decide."""
         try:
@@ -214,3 +266,13 @@ def decoder(assume_utc: bool) -> Callable[[bytes], Any] | None:
     if msgspec is None:
         return None
     return _twins(assume_utc).decode
+
+
+def record_decoder(assume_utc: bool) -> Callable[[bytes], IncidentRecord | None] | None:
+    """A function from JSON bytes to a record (or ``None``), if available.
+
+    The record is the one the converter builds from the same document.
+    """
+    if msgspec is None:
+        return None
+    return _twins(assume_utc).record
