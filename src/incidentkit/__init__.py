@@ -7,7 +7,6 @@ from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemCoverage,
     ActionItemPolicy,
-    action_item_coverage,
     canonical_action_type,
 )
 from incidentkit.figures.communications import (
@@ -15,7 +14,6 @@ from incidentkit.figures.communications import (
     CommunicationsSummary,
     Gap,
     Promise,
-    communications_summary,
     parse_promise,
 )
 from incidentkit.figures.impact import (
@@ -23,9 +21,17 @@ from incidentkit.figures.impact import (
     ImpactScales,
     ImpactScore,
     ImpactWeights,
-    impact_score,
 )
-from incidentkit.figures.severity import SeverityPolicy, expected_severity
+from incidentkit.figures.incident import (
+    action_item_coverage,
+    communications_summary,
+    expected_severity,
+    impact_score,
+    milestones,
+    phase_durations,
+)
+from incidentkit.figures.policy import DEFAULT_POLICY, Policy
+from incidentkit.figures.severity import SeverityPolicy
 from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     FIGURE_NAMES,
@@ -39,8 +45,6 @@ from incidentkit.figures.timeline import (
     MilestoneSelector,
     PhaseDurations,
     SameAs,
-    milestones,
-    phase_durations,
 )
 from incidentkit.records.io import (
     LoadResult,
@@ -83,6 +87,7 @@ from incidentkit.table.stats import (
 __all__ = [
     "CANONICAL_ACTION_TYPES",
     "DEFAULT_MILESTONE_POLICY",
+    "DEFAULT_POLICY",
     "FIGURE_NAMES",
     "MILESTONE_NAMES",
     "PHASE_NAMES",
@@ -123,6 +128,7 @@ __all__ = [
     "OnCall",
     "Participant",
     "PhaseDurations",
+    "Policy",
     "Promise",
     "Resolution",
     "SameAs",

@@ -7,7 +7,6 @@ from incidentkit.figures.actions import (
     DEFAULT_STOP_WORDS,
     ActionItemCoverage,
     ActionItemPolicy,
-    action_item_coverage,
     canonical_action_type,
     meaningful_words,
 )
@@ -17,7 +16,6 @@ from incidentkit.figures.communications import (
     CommunicationsSummary,
     Gap,
     Promise,
-    communications_summary,
     parse_promise,
 )
 from incidentkit.figures.impact import (
@@ -26,8 +24,16 @@ from incidentkit.figures.impact import (
     ImpactScales,
     ImpactScore,
     ImpactWeights,
-    impact_score,
 )
+from incidentkit.figures.incident import (
+    action_item_coverage,
+    communications_summary,
+    expected_severity,
+    impact_score,
+    milestones,
+    phase_durations,
+)
+from incidentkit.figures.policy import DEFAULT_DEADLINE_DAYS, DEFAULT_POLICY, Policy
 from incidentkit.figures.severity import (
     DEFAULT_REVENUE_SCALE,
     DEFAULT_SEVERITY_LEVELS,
@@ -37,7 +43,6 @@ from incidentkit.figures.severity import (
     SeverityLevel,
     SeverityPolicy,
     SeverityVerdict,
-    expected_severity,
 )
 from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
@@ -54,16 +59,16 @@ from incidentkit.figures.timeline import (
     MilestoneSelector,
     PhaseDurations,
     SameAs,
-    milestones,
-    phase_durations,
 )
 
 __all__ = [
     "CANONICAL_ACTION_TYPES",
     "COMPONENT_GROUPS",
+    "DEFAULT_DEADLINE_DAYS",
     "DEFAULT_DONE_STATUSES",
     "DEFAULT_MAX_GAP_BY_LEVEL",
     "DEFAULT_MILESTONE_POLICY",
+    "DEFAULT_POLICY",
     "DEFAULT_REQUIRED_TYPES_BY_LEVEL",
     "DEFAULT_REVENUE_SCALE",
     "DEFAULT_SEVERITY_LEVELS",
@@ -92,6 +97,7 @@ __all__ = [
     "MilestoneSelector",
     "Milestones",
     "PhaseDurations",
+    "Policy",
     "Promise",
     "SameAs",
     "SeverityLevel",

@@ -31,11 +31,10 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
+from incidentkit._args import mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import ItemColumns, incident_columns
-from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
@@ -46,8 +45,8 @@ __all__ = [
     "ActionItemCoverage",
     "ActionItemPolicy",
     "ItemFacts",
-    "action_item_coverage",
     "canonical_action_type",
+    "item_coverage",
     "item_facts",
     "meaningful_words",
 ]
@@ -218,7 +217,6 @@ class ActionItemPolicy:
         stop_words: Words ignored when matching factors to items.
         min_shared_words: Stems an item must share with a factor to address
             it (fewer when the factor has fewer).
-        severity_labels: How the record's severity label maps to a level.
 
     Example:
         >>> policy = ActionItemPolicy(required_types_by_level={4: ["Detect"]})
@@ -244,11 +242,6 @@ class ActionItemPolicy:
         default=DEFAULT_STOP_WORDS, converter=_words
     )
     min_shared_words: int = attrs.field(default=2, validator=_at_least_one)
-    severity_labels: SeverityLabels = attrs.field(
-        default=DEFAULT_SEVERITY_LABELS,
-        validator=instance_of(SeverityLabels),
-        hash=False,
-    )
 
     def required_types(self, level: int | None) -> frozenset[str]:
         """The types required at a severity level (none when it is unknown)."""
@@ -440,40 +433,18 @@ def _ordered_counts(counts: dict[str, int]) -> Mapping[str, int]:
     return ordered
 
 
-def action_item_coverage(
+def item_coverage(
     rec: IncidentRecord,
-    *,
+    rules: ActionItemPolicy,
+    level: int | None,
     as_of: date | datetime,
-    policy: ActionItemPolicy = ActionItemPolicy(),
 ) -> ActionItemCoverage:
-    """Types, gaps, overdue items and unaddressed factors of the action items.
+    """One record's action-item coverage, its severity being ``level``.
 
-    Args:
-        rec: The incident record.
-        as_of: The day to judge deadlines on: a ``date``, or an aware
-            ``datetime`` (its UTC day is used). An item is overdue when its
-            status is not done and its deadline is *before* that day: an item
-            due today is not late yet.
-        policy: Required types, done statuses and the matching rule.
-
-    Returns:
-        The coverage; see :class:`ActionItemCoverage`.
-
-    Raises:
-        ValidationError: When ``rec`` is not an incident record, ``policy``
-            not an :class:`ActionItemPolicy`, or ``as_of`` a naive datetime
-            or not a date.
-
-    Example:
-        >>> import incidentkit as ik
-        >>> cov = action_item_coverage(ik.example(), as_of=date(2024, 1, 30))
-        >>> cov.by_type["prevention"], sorted(cov.missing_types), cov.overdue
-        (3, [], (0, 2))
-        >>> cov.unaddressed_factors
-        ()
+    :func:`incidentkit.action_item_coverage` is the public form, with the
+    whole :class:`~incidentkit.Policy`.
     """
-    instance(rec, IncidentRecord, "rec")
-    instance(policy, ActionItemPolicy, "policy")
+    policy = rules
     day, beyond = _as_of_day(as_of)
     items = rec.action_items
     facts = item_facts(incident_columns([rec]).items, policy, as_of)
@@ -483,9 +454,7 @@ def action_item_coverage(
         if kind is not None:
             counts[kind] = counts.get(kind, 0) + 1
 
-    required = policy.required_types(
-        policy.severity_labels.level(rec.incident.severity)
-    )
+    required = policy.required_types(level)
     factors = rec.resolution.contributing_factors if rec.resolution else ()
     item_words = [meaningful_words(item.title, policy.stop_words) for item in items]
     factor_items = []

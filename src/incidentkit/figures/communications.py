@@ -31,15 +31,9 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
+from incidentkit._args import mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
-from incidentkit.figures.timeline import (
-    DEFAULT_MILESTONE_POLICY,
-    MilestonePolicy,
-    milestones,
-)
-from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
 from incidentkit.records.schema import EventType, IncidentRecord
 
 __all__ = [
@@ -48,8 +42,8 @@ __all__ = [
     "CommunicationsSummary",
     "Gap",
     "Promise",
-    "communications_summary",
     "parse_promise",
+    "summarise_updates",
 ]
 
 Source = Literal["communications", "events"]
@@ -293,7 +287,6 @@ class CommunicationPolicy:
         fallback_channels: ``metadata.channel`` values of ``communication``
             events that count as external updates when the record has no
             ``communications`` section. For both, a lone string is one value.
-        severity_labels: How the record's severity label maps to a level.
 
     Example:
         >>> policy = CommunicationPolicy(max_gap_by_level={1: timedelta(hours=1)})
@@ -315,11 +308,6 @@ class CommunicationPolicy:
     )
     fallback_channels: frozenset[str] = attrs.field(
         default=frozenset({"status_page"}), converter=_channels
-    )
-    severity_labels: SeverityLabels = attrs.field(
-        default=DEFAULT_SEVERITY_LABELS,
-        validator=instance_of(SeverityLabels),
-        hash=False,
     )
 
     def max_gap(self, level: int | None) -> timedelta | None:
@@ -474,49 +462,24 @@ def _promise(
     )
 
 
-def communications_summary(
+def summarise_updates(
     rec: IncidentRecord,
-    policy: CommunicationPolicy = CommunicationPolicy(),
-    *,
-    milestone_policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY,
+    rules: CommunicationPolicy,
+    level: int | None,
+    declared: datetime | None,
 ) -> CommunicationsSummary:
-    """Time to the first update, gaps between updates, promises kept or broken.
+    """One record's updates, its severity being ``level``, declared at ``declared``.
 
-    Args:
-        rec: The incident record.
-        policy: What counts as an external update and the gap limits.
-        milestone_policy: The rules that find ``declared``.
-
-    Returns:
-        The summary; see :class:`CommunicationsSummary`. A record without
-        external updates has no gaps, no promises and no first update.
-
-    Example:
-        >>> import incidentkit as ik
-        >>> summary = communications_summary(ik.example())
-        >>> summary.time_to_first_update
-        datetime.timedelta(seconds=420)
-        >>> [gap // timedelta(minutes=1) for gap in summary.gaps]
-        [15, 35, 90]
-        >>> [p.made_at.strftime("%H:%M") for p in summary.broken_promises]
-        ['14:45']
-        >>> [g.length // timedelta(minutes=1) for g in summary.long_gaps]
-        [35, 90]
-
-    Raises:
-        ValidationError: When ``rec`` is not an incident record or a policy
-            is not of its type.
+    :func:`incidentkit.communications_summary` is the public form, with the
+    whole :class:`~incidentkit.Policy`.
     """
-    instance(rec, IncidentRecord, "rec")
-    instance(policy, CommunicationPolicy, "policy")
-    instance(milestone_policy, MilestonePolicy, "milestone_policy")
+    policy = rules
     source, updates = _external_updates(rec, policy)
     # Stable: equal timestamps keep their order in the record.
     updates.sort(key=lambda update: update[0])
     times = tuple(update[0] for update in updates)
-    declared = milestones(rec, milestone_policy).declared
     first = None if not times or declared is None else times[0] - declared
-    limit = policy.max_gap(policy.severity_labels.level(rec.incident.severity))
+    limit = policy.max_gap(level)
 
     gaps = []
     long_gaps = []

@@ -52,7 +52,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit._args import instance, mapping
+from incidentkit._args import mapping
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import (
@@ -62,11 +62,7 @@ from incidentkit.figures.columns import (
     incident_columns,
     seconds,
 )
-from incidentkit.figures.timeline import (
-    DEFAULT_MILESTONE_POLICY,
-    MilestonePolicy,
-    milestone_moments,
-)
+from incidentkit.figures.timeline import Milestones, milestone_moments
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
@@ -77,7 +73,7 @@ __all__ = [
     "ImpactScore",
     "ImpactWeights",
     "impact_columns",
-    "impact_score",
+    "score_impact",
 ]
 
 #: The components of each group, in the order of :class:`ImpactWeights`.
@@ -455,45 +451,19 @@ def impact_columns(
     )
 
 
-def impact_score(
+def score_impact(
     rec: IncidentRecord,
-    weights: ImpactWeights = ImpactWeights(),
-    *,
-    scales: ImpactScales = ImpactScales(),
-    milestone_policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY,
+    found: Milestones,
+    weights: ImpactWeights,
+    scales: ImpactScales,
 ) -> ImpactScore:
-    """Score an incident's impact from 0 to 100, with its components.
+    """One record's impact score, by the formula of :func:`impact_columns`.
 
-    Args:
-        rec: The incident record.
-        weights: How much each component counts.
-        scales: Where each component's scale reaches 1.
-        milestone_policy: The rules that find ``started``, ``mitigated`` and
-            ``resolved``, which bound the impact's duration.
-
-    Returns:
-        The score, its components and the user-minutes (see the module
-        documentation for the formula).
-
-    Example:
-        >>> import incidentkit as ik
-        >>> result = impact_score(ik.example())
-        >>> round(result.score, 1), result.user_minutes
-        (41.6, 937500.0)
-        >>> result.components["users_share"]
-        ImpactComponent(weight=10.0, value=0.45, contribution=4.5, group='breadth')
-
-    Raises:
-        ValidationError: When ``rec`` is not an incident record, or an
-            argument is not of its type.
+    :func:`incidentkit.impact_score` is the public form, with the whole
+    :class:`~incidentkit.Policy`.
     """
-    instance(rec, IncidentRecord, "rec")
-    instance(weights, ImpactWeights, "weights")
-    instance(scales, ImpactScales, "scales")
-    instance(milestone_policy, MilestonePolicy, "milestone_policy")
     columns = incident_columns([rec])
-    found = milestone_moments(rec, milestone_policy)
-    result = impact_columns(columns, found, weights, scales)
+    result = impact_columns(columns, milestone_moments(found), weights, scales)
     components = {
         name: ImpactComponent(
             weight,

@@ -31,9 +31,8 @@ from typing import Final
 
 import attrs
 
-from incidentkit._args import instance, instance_of, is_whole, mapping, texts, whole
+from incidentkit._args import instance, is_whole, texts, whole
 from incidentkit.errors import ValidationError
-from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
@@ -45,7 +44,7 @@ __all__ = [
     "SeverityLevel",
     "SeverityPolicy",
     "SeverityVerdict",
-    "expected_severity",
+    "judge_severity",
 ]
 
 #: ``impact.revenue_impact`` labels from the least to the most harm.
@@ -378,13 +377,14 @@ def _validate_levels(
 
 @attrs.frozen
 class SeverityPolicy:
-    """Severity levels with their criteria, and how labels map to levels.
+    """Severity levels with their criteria.
+
+    How the labels written in records map to levels is the
+    :class:`~incidentkit.Policy`'s ``severity_labels``, for every rule alike
+    (see :meth:`incidentkit.Policy.with_labels`).
 
     Attributes:
         levels: The levels, most severe first.
-        labels: How severity labels in records map to numeric levels; teams
-            that write ``critical``/``major``/``minor`` put their words here
-            (see :meth:`with_labels`).
         revenue_scale: ``impact.revenue_impact`` labels from least to most
             harm, for the ``min_revenue`` conditions.
         major: Levels at this number or lower are major incidents
@@ -403,12 +403,6 @@ class SeverityPolicy:
 
     levels: tuple[SeverityLevel, ...] = attrs.field(
         default=DEFAULT_SEVERITY_LEVELS, converter=_level_tuple
-    )
-    # SeverityLabels holds a dict, which has no hash; the levels decide it.
-    labels: SeverityLabels = attrs.field(
-        default=DEFAULT_SEVERITY_LABELS,
-        validator=instance_of(SeverityLabels),
-        hash=False,
     )
     revenue_scale: tuple[str, ...] = attrs.field(
         default=DEFAULT_REVENUE_SCALE, converter=_revenue_scale
@@ -437,35 +431,13 @@ class SeverityPolicy:
                 return entry.label
         return f"SEV{level}"
 
-    def with_labels(self, names: Mapping[str, int]) -> SeverityPolicy:
-        """The same criteria with a team's own severity words.
-
-        Every word maps to a level; the first word given for a level also
-        becomes that level's label in messages. Numbered labels (``SEV1``,
-        ``P1``) keep working.
-
-        Example:
-            >>> policy = SeverityPolicy().with_labels(
-            ...     {"critical": 1, "major": 2, "minor": 3, "low": 4})
-            >>> policy.labels.level("Major"), policy.label(1)
-            (2, 'critical')
-
-        Raises:
-            ValidationError: When ``names`` is not a mapping of strings to
-                ints.
-        """
-        first: dict[int, str] = {}
-        # The labels check the words and levels (SeverityLabels' converter);
-        # only the shape is needed before reading them here.
-        names = mapping(names, "names", "label to level")
-        labels = attrs.evolve(self.labels, names=dict(names))
-        for word, level in names.items():
-            first.setdefault(level, word)
+    def named(self, first_words: Mapping[int, str]) -> SeverityPolicy:
+        """The same criteria, levels shown with a team's own words."""
         levels = tuple(
-            attrs.evolve(entry, label=first.get(entry.level, entry.label))
+            attrs.evolve(entry, label=first_words.get(entry.level, entry.label))
             for entry in self.levels
         )
-        return attrs.evolve(self, levels=levels, labels=labels)
+        return attrs.evolve(self, levels=levels)
 
 
 def _revenue_rank(label: str | None, scale: tuple[str, ...]) -> int | None:
@@ -542,43 +514,13 @@ def _evaluate(
     return True, tuple(facts), ()
 
 
-def expected_severity(
-    rec: IncidentRecord, policy: SeverityPolicy | None = None
-) -> SeverityVerdict:
-    """The severity level the record's impact warrants, with the evidence.
+def judge_severity(rec: IncidentRecord, rules: SeverityPolicy) -> SeverityVerdict:
+    """The severity one record's impact warrants under ``rules``.
 
-    Levels are tried from the most severe; the first level with a criterion
-    that holds is the verdict, and every criterion of that level that holds
-    is listed with the values that matched. Missing impact fields make
-    conditions unknown, never met: see :class:`SeverityVerdict` for the range
-    that results.
-
-    Args:
-        rec: The incident record.
-        policy: The levels and their criteria; the default follows Atlassian's
-            and PagerDuty's published definitions.
-
-    Returns:
-        The verdict.
-
-    Example:
-        >>> import incidentkit as ik
-        >>> verdict = expected_severity(ik.example())
-        >>> verdict.level, verdict.label
-        (1, 'SEV1')
-        >>> print(verdict.explain())
-        SEV1: high_revenue (revenue_impact is high (high or worse))
-
-    Raises:
-        ValidationError: When ``rec`` is not an incident record or ``policy``
-            not a severity policy.
+    :func:`incidentkit.expected_severity` is the public form, with the whole
+    :class:`~incidentkit.Policy`.
     """
-    instance(rec, IncidentRecord, "rec")
-    policy = (
-        DEFAULT_SEVERITY_POLICY
-        if policy is None
-        else instance(policy, SeverityPolicy, "policy")
-    )
+    policy = rules
     scale = policy.revenue_scale
     level: int | None = None
     matched: tuple[CriterionMatch, ...] = ()

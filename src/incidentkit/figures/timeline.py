@@ -35,7 +35,6 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit._args import instance
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import EVENT_CODES, NAT, IncidentColumns, micros
 from incidentkit.records.schema import Event, EventType, IncidentRecord
@@ -55,10 +54,10 @@ __all__ = [
     "Milestones",
     "PhaseDurations",
     "SameAs",
+    "durations_between",
+    "find_milestones",
     "milestone_columns",
     "milestone_moments",
-    "milestones",
-    "phase_durations",
 ]
 
 Moments = NDArray[np.int64]
@@ -642,32 +641,13 @@ class PhaseDurations:
 # --- functions ------------------------------------------------------------------
 
 
-def milestones(
-    rec: IncidentRecord, policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY
-) -> Milestones:
-    """Find the six milestones of an incident.
+def find_milestones(rec: IncidentRecord, rules: MilestonePolicy) -> Milestones:
+    """The six milestones of one record under ``rules`` (the scalar engine).
 
-    Args:
-        rec: The incident record; events may be in any order.
-        policy: The rules; the default follows the specification (see the
-            module documentation).
-
-    Returns:
-        The milestones, each an aware UTC ``datetime`` or ``None`` when no
-        rule finds it.
-
-    Example:
-        >>> import incidentkit as ik
-        >>> m = milestones(ik.example())
-        >>> m.started.isoformat(), m.resolved.isoformat()
-        ('2024-01-15T14:15:00+00:00', '2024-01-15T16:45:00+00:00')
-
-    Raises:
-        ValidationError: When ``rec`` is not an incident record or ``policy``
-            not a :class:`MilestonePolicy`.
+    :func:`incidentkit.milestones` is the public form, with the whole
+    :class:`~incidentkit.Policy`; :func:`milestone_columns` is the same rules
+    over many incidents.
     """
-    instance(rec, IncidentRecord, "rec")
-    instance(policy, MilestonePolicy, "policy")
     found: dict[str, datetime | None] = {}
 
     def milestone(name: str) -> datetime | None:
@@ -676,7 +656,7 @@ def milestones(
             found[name] = next(
                 (
                     moment
-                    for rule in policy.rules(name)
+                    for rule in rules.rules(name)
                     if (moment := rule.select(rec, milestone)) is not None
                 ),
                 None,
@@ -686,34 +666,8 @@ def milestones(
     return Milestones(**{name: milestone(name) for name in MILESTONE_NAMES})
 
 
-def phase_durations(
-    rec: IncidentRecord, policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY
-) -> PhaseDurations:
-    """The figures and phases of an incident, from its milestones.
-
-    Args:
-        rec: The incident record.
-        policy: The milestone rules.
-
-    Returns:
-        The six figures and the five phases as ``timedelta`` values; a span
-        with an unknown boundary is ``None``, a span whose end precedes its
-        start is negative. With all six milestones known and in order the
-        phases add up to ``time_to_resolve``.
-
-    Example:
-        >>> import incidentkit as ik
-        >>> d = phase_durations(ik.example())
-        >>> [span // timedelta(minutes=1) for span in d.phases.values()]
-        [5, 3, 22, 45, 75]
-        >>> d.time_to_resolve, d.time_open
-        (datetime.timedelta(seconds=9000), datetime.timedelta(seconds=8520))
-
-    Raises:
-        ValidationError: When ``rec`` is not an incident record or ``policy``
-            not a :class:`MilestonePolicy`.
-    """
-    found = milestones(rec, policy)
+def durations_between(found: Milestones) -> PhaseDurations:
+    """The figures and phases between one incident's milestones."""
     figures = {name: found.span(*FIGURES[name]) for name in FIGURE_NAMES}
     phases = {name: found.span(*PHASES[name]) for name in PHASE_NAMES}
     return PhaseDurations(**figures, phases=phases, milestones=found)
@@ -753,11 +707,8 @@ def milestone_columns(
     return {name: milestone(name) for name in MILESTONE_NAMES}
 
 
-def milestone_moments(
-    rec: IncidentRecord, policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY
-) -> dict[str, Moments]:
-    """:func:`milestones` of one record in the form of :func:`milestone_columns`."""
-    found = milestones(rec, policy)
+def milestone_moments(found: Milestones) -> dict[str, Moments]:
+    """One record's milestones in the form of :func:`milestone_columns`."""
     return {
         name: np.array([micros(value)], dtype=np.int64)
         for name, value in found.as_dict().items()

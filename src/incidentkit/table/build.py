@@ -31,6 +31,7 @@ from incidentkit.figures.actions import (
     _as_of_day,
     item_facts,
 )
+from incidentkit._args import instance_of
 from incidentkit.figures.columns import (
     NAT,
     IncidentColumns,
@@ -38,18 +39,17 @@ from incidentkit.figures.columns import (
     micros,
     seconds,
 )
-from incidentkit.figures.impact import ImpactScales, ImpactWeights, impact_columns
+from incidentkit.figures.impact import impact_columns
+from incidentkit.figures.policy import Policy
 from incidentkit.figures.timeline import (
     FIGURES,
     MILESTONE_NAMES,
     PHASES,
-    MilestonePolicy,
+    find_milestones,
     milestone_columns,
-    milestones,
 )
 from incidentkit.records import fast as _fast
 from incidentkit.records import io as _io
-from incidentkit.records.labels import SeverityLabels
 from incidentkit.records.schema import IncidentRecord
 
 IntArray = NDArray[np.int64]
@@ -90,27 +90,18 @@ def _check_type(value: object, expected: type, name: str) -> None:
 
 @attrs.frozen(eq=False)
 class Settings:
-    """The policies and the moment a table's rows were computed with."""
+    """The policy, the check rules and the moment a table's rows were computed with."""
 
     as_of: date | datetime | None
-    milestone_policy: MilestonePolicy
-    impact_weights: ImpactWeights
-    impact_scales: ImpactScales
-    action_policy: ActionItemPolicy
-    severity_labels: SeverityLabels
+    policy: Policy = attrs.field(validator=instance_of(Policy))
     check_policy: CheckPolicy | None
     as_of_us: int | None = attrs.field(init=False)
     type_columns: tuple[str, ...] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        _check_type(self.milestone_policy, MilestonePolicy, "milestone_policy")
-        _check_type(self.impact_weights, ImpactWeights, "impact_weights")
-        _check_type(self.impact_scales, ImpactScales, "impact_scales")
-        _check_type(self.action_policy, ActionItemPolicy, "action_policy")
-        _check_type(self.severity_labels, SeverityLabels, "severity_labels")
         object.__setattr__(self, "as_of_us", as_of_moment(self.as_of))
-        required = set().union(*self.action_policy.required_types_by_level.values())
-        extra = sorted(required.difference(CANONICAL_ACTION_TYPES))
+        levels = self.policy.actions.required_types_by_level.values()
+        extra = sorted(set().union(*levels).difference(CANONICAL_ACTION_TYPES))
         object.__setattr__(self, "type_columns", (*CANONICAL_ACTION_TYPES, *extra))
 
     @property
@@ -132,29 +123,19 @@ class Settings:
     @property
     def needs_records(self) -> bool:
         """Whether rows need record objects (checks, or selectors without columns)."""
-        return self.check_policy is not None or not self.milestone_policy.columnar
+        return self.check_policy is not None or not self.policy.milestones.columnar
 
     def same_as(self, other: Settings) -> bool:
         """Whether two tables' columns mean the same."""
         return (
             self.as_of == other.as_of
-            and self.milestone_policy == other.milestone_policy
-            and self.impact_weights == other.impact_weights
-            and self.impact_scales == other.impact_scales
-            and self.action_policy == other.action_policy
-            and self.severity_labels == other.severity_labels
+            and self.policy == other.policy
             and self.check_policy == other.check_policy
         )
 
 
 def settings(
-    as_of: date | datetime | None,
-    milestone_policy: MilestonePolicy,
-    impact_weights: ImpactWeights,
-    impact_scales: ImpactScales,
-    action_policy: ActionItemPolicy,
-    severity_labels: SeverityLabels,
-    checks: bool | CheckPolicy,
+    as_of: date | datetime | None, policy: Policy, checks: bool | CheckPolicy
 ) -> Settings:
     """Validated :class:`Settings` from a table builder's arguments."""
     check_policy: CheckPolicy | None
@@ -168,15 +149,7 @@ def settings(
         raise ValidationError(
             [f"checks: expected True, False or a CheckPolicy ({checks!r})"]
         )
-    return Settings(
-        as_of,
-        milestone_policy,
-        impact_weights,
-        impact_scales,
-        action_policy,
-        severity_labels,
-        check_policy,
-    )
+    return Settings(as_of, policy, check_policy)
 
 
 @attrs.define
@@ -197,7 +170,7 @@ class Chunk:
 def _item_counts(columns: IncidentColumns, settings: Settings) -> dict[str, IntArray]:
     """The action-item count columns, from the one set of action-item rules."""
     items = columns.items
-    facts = item_facts(items, settings.action_policy, settings.as_of)
+    facts = item_facts(items, settings.policy.actions, settings.as_of)
     n = len(columns)
 
     def per_row(mask: NDArray[np.bool_] | None = None) -> IntArray:
@@ -227,22 +200,27 @@ def chunk(
     :attr:`Settings.needs_records`.
     """
     columns = incident_columns(rows)
-    policy = settings.milestone_policy
-    if policy.columnar:
-        found = milestone_columns(columns, policy)
+    policy = settings.policy
+    if policy.milestones.columnar:
+        found = milestone_columns(columns, policy.milestones)
     else:
-        each = [milestones(rec, policy) for rec in records]
+        each = [find_milestones(rec, policy.milestones) for rec in records]
         found = {
             name: np.array([micros(getattr(m, name)) for m in each], dtype=np.int64)
             for name in MILESTONE_NAMES
         }
-    impact = impact_columns(
-        columns, found, settings.impact_weights, settings.impact_scales
-    )
+    impact = impact_columns(columns, found, policy.impact_weights, policy.impact_scales)
     counts = _item_counts(columns, settings)
     if settings.check_policy is not None:
         levels = [
-            count_levels(check(rec, policy=settings.check_policy, as_of=settings.as_of))
+            count_levels(
+                check(
+                    rec,
+                    policy=policy,
+                    rules=settings.check_policy,
+                    as_of=settings.as_of,
+                )
+            )
             for rec in records
         ]
         counts["check_errors"] = np.array(
@@ -343,9 +321,7 @@ def assemble(
     codes, label_array = _categories(severity_labels)
     level_of = np.array(
         [
-            UNKNOWN_LEVEL
-            if (level := settings.severity_labels.level(label)) is None
-            else level
+            UNKNOWN_LEVEL if (level := settings.policy.level(label)) is None else level
             for label in label_array.tolist()
         ]
         + [UNKNOWN_LEVEL],

@@ -60,13 +60,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from incidentkit.errors import ValidationError
-from incidentkit.figures.actions import ActionItemPolicy
 from incidentkit.figures.columns import NAT as _NAT
 from incidentkit.figures.columns import seconds as _seconds
-from incidentkit.figures.impact import ImpactScales, ImpactWeights
-from incidentkit.figures.timeline import DEFAULT_MILESTONE_POLICY, MilestonePolicy
+from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.records import io as _io
-from incidentkit.records.labels import DEFAULT_SEVERITY_LABELS, SeverityLabels
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table import build as _build
 from incidentkit.table.build import (
@@ -112,10 +109,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-_DEFAULT_WEIGHTS: Final = ImpactWeights()
-_DEFAULT_SCALES: Final = ImpactScales()
-_DEFAULT_ACTIONS: Final = ActionItemPolicy()
 
 
 # --- the table ---------------------------------------------------------------
@@ -183,11 +176,7 @@ class IncidentTable:
         records: Iterable[IncidentRecord],
         *,
         as_of: date | datetime | None = None,
-        milestone_policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY,
-        impact_weights: ImpactWeights = _DEFAULT_WEIGHTS,
-        impact_scales: ImpactScales = _DEFAULT_SCALES,
-        action_policy: ActionItemPolicy = _DEFAULT_ACTIONS,
-        severity_labels: SeverityLabels = DEFAULT_SEVERITY_LABELS,
+        policy: Policy = DEFAULT_POLICY,
         checks: bool | CheckPolicy = False,
     ) -> IncidentTable:
         """Build a table from records, one row each, in order.
@@ -199,11 +188,9 @@ class IncidentTable:
                 UTC day, and :meth:`survival` ages open incidents to it.
                 Without it there is no ``action_items_overdue`` column. The
                 clock is never read.
-            milestone_policy: The milestone rules (figures, phases, impact).
-            impact_weights: Weights of the impact score.
-            impact_scales: Scales of the impact score.
-            action_policy: Done statuses and required types of action items.
-            severity_labels: How severity labels map to levels.
+            policy: The rules every column follows (milestones, severity
+                labels, impact weights and scales, action items), as for
+                the one-incident functions.
             checks: ``True`` or a :class:`~incidentkit.CheckPolicy` adds the
                 ``check_errors`` and ``check_warnings`` columns (running
                 :func:`incidentkit.check` on every record).
@@ -212,15 +199,7 @@ class IncidentTable:
             ValidationError: When an item is not an ``IncidentRecord`` or a
                 policy is not valid.
         """
-        table_settings = _build.settings(
-            as_of,
-            milestone_policy,
-            impact_weights,
-            impact_scales,
-            action_policy,
-            severity_labels,
-            checks,
-        )
+        table_settings = _build.settings(as_of, policy, checks)
         return cls._create(_build.from_records(records, table_settings))
 
     @classmethod
@@ -323,9 +302,9 @@ class IncidentTable:
         return self._settings.as_of
 
     @property
-    def action_policy(self) -> ActionItemPolicy:
-        """The action-item policy the counts and coverage follow."""
-        return self._settings.action_policy
+    def policy(self) -> Policy:
+        """The policy every column follows."""
+        return self._settings.policy
 
     @property
     def nbytes(self) -> int:
@@ -883,7 +862,8 @@ class IncidentTable:
         """Action-item coverage by group: who has every required type.
 
         The required types of each incident come from the table's
-        :attr:`action_policy` and its ``severity`` level, as in
+        :attr:`policy` (its ``actions``) and its ``severity`` level, read
+        with the same policy's labels, as in
         :func:`incidentkit.action_item_coverage`.
 
         Args:
@@ -902,7 +882,7 @@ class IncidentTable:
             [... nan]
         """
         grouping, groups, keys = self._grouping(by)
-        policy = self._settings.action_policy
+        policy = self._settings.policy.actions
         levels = self._columns["severity"].astype(np.int64)
         distinct = np.unique(levels)
         required_types = sorted(set().union(*policy.required_types_by_level.values()))
@@ -1126,11 +1106,7 @@ def load_table(
     errors: Literal["raise", "collect"] = "raise",
     assume_utc: bool = False,
     strict: bool = False,
-    milestone_policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY,
-    impact_weights: ImpactWeights = _DEFAULT_WEIGHTS,
-    impact_scales: ImpactScales = _DEFAULT_SCALES,
-    action_policy: ActionItemPolicy = _DEFAULT_ACTIONS,
-    severity_labels: SeverityLabels = DEFAULT_SEVERITY_LABELS,
+    policy: Policy = DEFAULT_POLICY,
     checks: bool | CheckPolicy = False,
     batch_size: int = 4096,
 ) -> IncidentTable:
@@ -1142,15 +1118,15 @@ def load_table(
     ``"collect"`` every valid document becomes a row and the table's
     :attr:`~IncidentTable.errors` keeps one error per invalid one.
 
-    The fast path goes from bytes to columns without building a record
-    object per incident: documents are parsed (orjson when installed),
-    checked against the schema in place, their timestamps converted in bulk
-    and the milestones found with array operations. It gives the same
-    columns as ``IncidentTable.from_records(load_many(source).records)``.
-    Documents it does not recognise as plainly valid go through the
-    converter, one by one. The whole load takes the record path (one record
-    per document, as :meth:`IncidentTable.from_records`) for another
-    ``format``, a ``milestone_policy`` other than the default, or ``checks``.
+    It gives the same columns as
+    ``IncidentTable.from_records(load_many(source).records)``, computed by
+    the same rules over arrays. With the ``fast`` extra, documents are
+    decoded by msgspec into twins of the record classes (derived from the
+    schema) without building a record per incident; a document they do not
+    take goes through the converter, one by one, exactly as ``load_many``
+    reads it. Records are built for every document when ``checks`` are
+    asked for, for another ``format``, or when the policy has a milestone
+    selector without ``select_columns``.
 
     Args:
         source: A folder, a ``.jsonl`` file, a ``.json`` file, or an
@@ -1160,11 +1136,7 @@ def load_table(
         errors: ``"raise"`` or ``"collect"``.
         assume_utc: Read timestamps without an offset as UTC.
         strict: Reject keys the schema does not know.
-        milestone_policy: The milestone rules.
-        impact_weights: Weights of the impact score.
-        impact_scales: Scales of the impact score.
-        action_policy: Done statuses and required types of action items.
-        severity_labels: How severity labels map to levels.
+        policy: See :meth:`IncidentTable.from_records`.
         checks: ``True`` or a :class:`~incidentkit.CheckPolicy` adds the
             ``check_errors`` and ``check_warnings`` columns.
         batch_size: Documents read between two conversions to columns
@@ -1183,15 +1155,7 @@ def load_table(
     _io.check_many_options(errors, format)
     _io.check_flags(assume_utc=assume_utc, strict=strict)
     _check_count(batch_size, "batch_size")
-    table_settings = _build.settings(
-        as_of,
-        milestone_policy,
-        impact_weights,
-        impact_scales,
-        action_policy,
-        severity_labels,
-        checks,
-    )
+    table_settings = _build.settings(as_of, policy, checks)
     return IncidentTable._create(
         _build.read(
             source,
