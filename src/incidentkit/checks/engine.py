@@ -33,7 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from incidentkit._args import instance, instance_of, is_whole, mapping, texts, whole
-from incidentkit.checks.rules import FAMILIES, LEVELS, RULES, Level, Rule
+from incidentkit.checks.findings import Finding, Findings, count_levels, sort_key
+from incidentkit.checks.rules import FAMILIES, LEVELS, RULES, Level
 from incidentkit.errors import ValidationError
 from incidentkit.figures.actions import (
     ActionItemCoverage,
@@ -65,7 +66,6 @@ from incidentkit.figures.timeline import (
 from incidentkit.records.converter import format_timestamp
 from incidentkit.records.labels import SeverityLabels
 from incidentkit.records.schema import EventType, IncidentRecord
-from incidentkit.render.html import Findings
 
 __all__ = [
     "DEFAULT_DEADLINE_DAYS",
@@ -114,81 +114,6 @@ _COMMANDER_ROLES: Final = frozenset(
 
 def _is_level_name(value: object) -> TypeGuard[Level]:
     return value in LEVELS
-
-
-def _is_level(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in LEVELS:
-        raise ValidationError(
-            [f"{attribute.name}: must be one of {', '.join(LEVELS)} ({value!r})"]
-        )
-
-
-@attrs.frozen
-class Finding:
-    """One problem :func:`check` found in a record.
-
-    Attributes:
-        code: The rule's stable code (``"IK503"``); see
-            :data:`incidentkit.checks.rules.RULES`.
-        level: ``"error"``, ``"warning"`` or ``"info"``, after the policy's
-            re-levelling.
-        path: Where in the record the problem is
-            (``"action_items[1].deadline"``).
-        message: What is wrong, with the values, and what would fix it.
-
-    Example:
-        >>> f = Finding("IK304", "warning", "signals.dependent_services[2]", "...")
-        >>> f.rule.name
-        'service-not-affected'
-        >>> print(f)
-        signals.dependent_services[2]: warning IK304 ...
-    """
-
-    code: str
-    level: Level = attrs.field(validator=_is_level)
-    path: str
-    message: str
-
-    @property
-    def rule(self) -> Rule:
-        """The rule that made the finding."""
-        return RULES[self.code]
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.level} {self.code} {self.message}"
-
-
-_DIGITS: Final = re.compile(r"(\d+)")
-
-
-def _path_key(path: str) -> tuple[str | int, ...]:
-    # Natural order: action_items[2] before action_items[10].
-    return tuple(
-        int(part) if i % 2 else part for i, part in enumerate(_DIGITS.split(path))
-    )
-
-
-def _sort_key(finding: Finding) -> tuple[Any, ...]:
-    return (
-        LEVELS.index(finding.level),
-        _path_key(finding.path),
-        finding.code,
-        finding.message,
-    )
-
-
-def count_levels(findings: Iterable[Finding]) -> dict[Level, int]:
-    """How many findings there are of each level.
-
-    Example:
-        >>> import incidentkit as ik
-        >>> count_levels(check(ik.example()))
-        {'error': 0, 'warning': 5, 'info': 0}
-    """
-    counts: dict[Level, int] = dict.fromkeys(LEVELS, 0)
-    for finding in findings:
-        counts[finding.level] += 1
-    return counts
 
 
 # --- policy ---------------------------------------------------------------------------
@@ -1279,7 +1204,7 @@ def _check_one(
         assert level is not None
         for path, message in _CHECKS[code](ctx):
             findings.append(Finding(code, level, path, message))
-    findings.sort(key=_sort_key)
+    findings.sort(key=sort_key)
     return Findings(findings)
 
 
