@@ -27,13 +27,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final, Protocol
 
 from incidentkit import _display
-from incidentkit.checks.findings import Findings
+from incidentkit.checks.findings import Findings as Findings
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "MAX_EVENTS",
     "MAX_ROWS",
-    "Findings",
     "action_item_coverage_html",
     "bootstrap_stats_html",
     "communications_summary_html",
@@ -473,9 +472,10 @@ def findings_html(findings: Sequence[Any], *, max_rows: int = MAX_ROWS) -> str:
 
 @_display.html.register(Findings)
 def _findings_fragment(findings: Findings) -> str:
-    # Findings live with the checks, a lower layer; they reach their markup
-    # through incidentkit._display. An adapter keeps findings_html's own
-    # signature (register() would type it as Callable[..., str]).
+    # Findings live with the checks, a lower layer (still importable from
+    # here); they reach their markup through incidentkit._display. An adapter
+    # keeps findings_html's own signature (register() would type it as
+    # Callable[..., str]).
     return findings_html(findings)
 
 
