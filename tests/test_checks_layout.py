@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Iterator
+from types import MappingProxyType
 
 import pytest
 
@@ -10,6 +13,14 @@ import incidentkit as ik
 from conftest import REPO
 from incidentkit import _display
 from incidentkit.checks import Findings
+from incidentkit.checks.rules import (
+    FAMILIES,
+    IMPLEMENTATIONS,
+    RULES,
+    Rule,
+    _Catalogue,
+    rule,
+)
 from incidentkit.render import html as render_html
 
 CHECKS_DIR = REPO / "src" / "incidentkit" / "checks"
@@ -64,3 +75,84 @@ def test_checks_never_import_render_nor_inside_functions(path):
             continue
         assert not name.startswith("incidentkit.render"), (path.name, name)
         assert id(node) in top_level, f"{path.name}:{node.lineno} imports {name}"
+
+
+# --- the catalogue --------------------------------------------------------------------
+
+
+def _declared(**changes: str) -> Rule:
+    fields = {
+        "code": "IK501",
+        "name": "some-rule",
+        "family": "action_items",
+        "level": "warning",
+        "summary": "s",
+        "rationale": "r",
+        "bad": "b",
+        "good": "g",
+    }
+    return Rule(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def _nothing(ctx: object) -> Iterator[tuple[str, str]]:
+    yield from ()
+
+
+def test_rules_come_from_the_declarations_in_code_order():
+    assert isinstance(RULES, MappingProxyType)
+    assert list(RULES) == sorted(RULES)
+    assert list(IMPLEMENTATIONS) == list(RULES)
+    for code, declared in RULES.items():
+        module = IMPLEMENTATIONS[code].__module__
+        assert module == f"incidentkit.checks.{declared.family}", code
+
+
+def test_the_catalogue_keeps_code_order_whatever_the_declaration_order():
+    catalogue = _Catalogue()
+    for code in ("IK302", "IK101", "IK205"):
+        family = FAMILIES[int(code[2]) - 1]
+        catalogue.declare(
+            _declared(code=code, name=code.lower(), family=family), _nothing
+        )
+    assert list(catalogue.rules) == ["IK101", "IK205", "IK302"]
+    assert list(catalogue.functions) == ["IK101", "IK205", "IK302"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"code": "IK5001"}, "a code is IK and three digits"),
+        ({"code": "IK901", "family": "action_items"}, "IK9xx is None"),
+        ({"family": "timeline"}, "family 'timeline' does not match the code"),
+        ({"name": "Some Rule"}, "is not a lower-case slug"),
+        ({"level": "fatal"}, "level 'fatal' is not one of error, warning, info"),
+        ({"rationale": " "}, "rationale is empty"),
+    ],
+)
+def test_a_bad_declaration_is_refused(changes, problem):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        _Catalogue().declare(_declared(**changes), _nothing)
+
+
+def test_a_code_or_name_is_declared_once():
+    catalogue = _Catalogue()
+    catalogue.declare(_declared(), _nothing)
+    with pytest.raises(ValueError, match="the code is declared twice"):
+        catalogue.declare(_declared(name="other"), _nothing)
+    with pytest.raises(ValueError, match="name 'some-rule' is taken"):
+        catalogue.declare(_declared(code="IK502"), _nothing)
+
+
+def test_no_rule_can_be_added_once_the_engine_has_loaded():
+    with pytest.raises(RuntimeError, match="the rule catalogue is closed"):
+        rule(
+            code="IK599",
+            name="late-rule",
+            family="action_items",
+            level="info",
+            summary="s",
+            rationale="r",
+            bad="b",
+            good="g",
+        )(_nothing)
+    assert "IK599" not in RULES
