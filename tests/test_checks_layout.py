@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import graphlib
 import re
 from collections.abc import Iterator
 from types import MappingProxyType
@@ -75,6 +76,21 @@ def test_checks_never_import_render_nor_inside_functions(path):
             continue
         assert not name.startswith("incidentkit.render"), (path.name, name)
         assert id(node) in top_level, f"{path.name}:{node.lineno} imports {name}"
+
+
+def test_checks_modules_import_each_other_without_cycles():
+    graph: dict[str, set[str]] = {}
+    for path in CHECKS_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        edges = graph.setdefault(path.stem, set())
+        for node, name in _imports(tree):
+            if name == "incidentkit.checks" and isinstance(node, ast.ImportFrom):
+                edges.update(alias.name for alias in node.names)
+            elif name.startswith("incidentkit.checks."):
+                edges.add(name.rsplit(".", 1)[1])
+    order = list(graphlib.TopologicalSorter(graph).static_order())
+    assert order.index("rules") < order.index("policy") < order.index("context")
+    assert order.index("context") < order.index("timeline") < order.index("engine")
 
 
 # --- the catalogue --------------------------------------------------------------------
