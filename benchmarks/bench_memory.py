@@ -9,16 +9,21 @@ The benchmark writes a JSONL file of synthetic records
 (default 1024, one gigabyte), then measures each reader in a fresh
 subprocess, so that peaks do not mix, and prints, in megabytes:
 
-* ``baseline``: the interpreter with incidentkit imported, nothing read
+* ``idle``: the interpreter with incidentkit imported, nothing read
   (its peak is the measurement's own noise);
 * ``read_bytes``: the whole file read at once, what holding the raw text
-  costs (the stdlib baseline: ``Path.read_bytes``);
-* ``json_lines``: ``json.loads`` of every line, streamed, keeping the dicts
-  (the stdlib baseline a user would write instead of ``load_many``);
+  costs (``Path.read_bytes``; the yardstick of "the file's size");
+* ``json_discard``: baseline A, the floor: ``json.loads`` of every line,
+  streamed, each dict dropped at once (parse-and-discard);
+* ``json_lines``: baseline B: ``json.loads`` of every line, streamed,
+  keeping the dicts (what a user gets from the stdlib instead of
+  ``load_many``);
 * ``load_many``: its peak, the memory still held after it returned (the
   records' own size) and the difference, the transient part, which would
   include the file's size if the text were held;
 * ``load_table``: its peak, and the table's own size (its NumPy columns).
+
+Each ratio printed below the table names what it divides by.
 
 Peak RSS is the kernel's high-water mark (``VmHWM``, which
 ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` also reports, but that one
@@ -26,7 +31,7 @@ keeps the parent's size from before ``exec``), reset after the imports
 through ``/proc/self/clear_refs`` so that it is the reader's own peak.
 Run it with::
 
-    python benchmarks/bench_memory.py                 # 1 GB, a few minutes
+    python benchmarks/bench_memory.py                 # 1 GB, about 5 minutes
     python benchmarks/bench_memory.py --size-mb 50    # quick
     python benchmarks/bench_memory.py --path big.jsonl --keep   # reuse a file
 """
@@ -96,6 +101,13 @@ def _read_bytes(path: Path) -> object:
     return path.read_bytes()
 
 
+def _json_discard(path: Path) -> object:
+    with path.open("rb") as lines:
+        for line in lines:
+            json.loads(line)
+    return None
+
+
 def _json_lines(path: Path) -> object:
     with path.open("rb") as lines:
         return [json.loads(line) for line in lines]
@@ -108,9 +120,9 @@ def _load_many(path: Path) -> object:
 
 
 def _load_table(path: Path) -> object:
-    from incidentkit.table.build import load_table
+    import incidentkit as ik
 
-    return load_table(path)
+    return ik.load_table(path)
 
 
 def _nothing(path: Path) -> object:
@@ -118,8 +130,9 @@ def _nothing(path: Path) -> object:
 
 
 READERS: dict[str, Callable[[Path], object]] = {
-    "baseline": _nothing,
+    "idle": _nothing,
     "read_bytes": _read_bytes,
+    "json_discard": _json_discard,
     "json_lines": _json_lines,
     "load_many": _load_many,
     "load_table": _load_table,
@@ -216,34 +229,48 @@ def report(path: Path) -> None:
             f"  {found['seconds']:6.1f} s"
         )
     print()
+    print("ratios of peaks above start; each names what it divides by:")
+
+    def above(reader: str) -> int | None:
+        found = figures[reader]
+        return None if found is None else found["peak"] - found["before"]
+
+    floor, stdlib = above("json_discard"), above("json_lines")
     many = figures["load_many"]
     if many is not None:
         held = many["after"] - many["before"]
         transient = many["peak"] - many["after"]
         print(
-            f"load_many: {many['items']:,} records hold {_mb(held).strip()} "
+            f"  load_many: {many['items']:,} records hold {_mb(held).strip()} "
             f"({held / max(1, many['items']):,.0f} bytes a record); the peak "
             f"exceeds what they hold by {_mb(transient).strip()}, "
-            f"{transient / size:.1%} of the file's size (holding the text "
-            "would add 100 %)"
+            f"{transient / size:.1%} of the file's size (ratio to read_bytes; "
+            "holding the text would add 100 %)"
         )
-        lines = figures["json_lines"]
-        if lines is not None:
-            ratio = (many["peak"] - many["before"]) / max(
-                1, lines["peak"] - lines["before"]
-            )
+        if stdlib is not None:
             print(
-                f"load_many peak / json.loads-per-line peak (above start): {ratio:.2f}"
+                "  load_many peak / json_lines peak "
+                f"(ratio to baseline B): {(many['peak'] - many['before']) / stdlib:.2f}"
             )
     table = figures["load_table"]
     if table is not None:
-        above = table["peak"] - table["before"]
+        table_above = table["peak"] - table["before"]
         arrays = table["arrays"]
         print(
-            f"load_table: peak {_mb(above).strip()} above start, "
-            f"{above / size:.1%} of the file's size"
+            f"  load_table: peak {_mb(table_above).strip()} above start, "
+            f"{table_above / size:.1%} of the file's size (ratio to read_bytes)"
             + ("" if arrays is None else f"; the table's arrays: {_mb(arrays).strip()}")
         )
+        if stdlib is not None:
+            print(
+                "  load_table peak / json_lines peak "
+                f"(ratio to baseline B): {table_above / stdlib:.3f}"
+            )
+        if floor is not None:
+            print(
+                f"  load_table peak - json_discard peak (above baseline A, the "
+                f"floor of {_mb(floor).strip()}): {_mb(table_above - floor).strip()}"
+            )
 
 
 def main() -> None:
@@ -261,6 +288,9 @@ def main() -> None:
         print(json.dumps(measure(args.measure, args.path)))
         return
 
+    from _common import print_machine  # not in the measuring subprocesses
+
+    print_machine()
     with tempfile.TemporaryDirectory() as folder:
         path = args.path or Path(folder) / "incidents.jsonl"
         if not (args.keep and path.exists()):

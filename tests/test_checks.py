@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
+import os
 import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -867,14 +869,69 @@ def test_rule_table_is_complete_and_well_formed():
         assert all((rule.summary, rule.rationale, rule.bad, rule.good))
 
 
-def test_docs_page_lists_every_rule_with_its_summary():
+def _docs_conf() -> Any:
+    # docs/conf.py writes the per-rule sections at every docs build.
+    spec = importlib.util.spec_from_file_location(
+        "incidentkit_docs_conf", REPO / "docs" / "conf.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return conf
+
+
+@pytest.fixture(scope="module")
+def rules_page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """docs/rules.md as Sphinx reads it: the generated sections included."""
+    conf = _docs_conf()
     page = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    include = f"```{{include}} {conf.GENERATED}/rules.md\n```"
+    assert include in page
+    directory = tmp_path_factory.mktemp("docs") / conf.GENERATED
+    generated = conf.write_generated(directory).read_text(encoding="utf-8")
+    return page.replace(include, generated)
+
+
+def test_docs_page_rule_list_equals_the_catalogue(rules_page: str) -> None:
+    declared = [(code, rule.name) for code, rule in RULES.items()]
+    table = re.findall(
+        r"^\| \[(IK\d+)\]\(#(ik\d+-[a-z-]+)\) \| `([a-z-]+)` \|", rules_page, re.M
+    )
+    assert [(code, name) for code, _, name in table] == declared
+    headings = re.findall(r"^### (IK\d+) ([a-z-]+)$", rules_page, re.M)
+    assert headings == declared
+    # Every link of the table lands on its rule's heading (MyST's anchors).
+    assert [anchor for _, anchor, _ in table] == [
+        f"{code.lower()}-{name}" for code, name in headings
+    ]
+
+
+def test_docs_page_shows_every_field_of_every_rule(rules_page: str) -> None:
+    families = re.split(r"^## ", rules_page, flags=re.M)
     for code, rule in RULES.items():
         heading = f"### {code} {rule.name}"
-        assert heading in page, heading
-        section = page.split(heading, 1)[1].split("\n### ", 1)[0]
-        assert rule.summary in " ".join(section.split())
+        (family,) = [part for part in families if heading in part]
+        assert family.startswith(rule.family.replace("_", " ").capitalize())
+        assert f'`"{rule.family}"`' in family
+        section = rules_page.split(heading, 1)[1].split("\n### ", 1)[0]
         assert f"**Default level:** {rule.level}" in section
+        for text in (rule.summary, rule.rationale, rule.bad, rule.good):
+            assert text in section
+
+
+def test_generated_docs_are_ignored_and_rewritten_only_when_changed(
+    tmp_path: Path,
+) -> None:
+    conf = _docs_conf()
+    assert conf.GENERATED in conf.exclude_patterns
+    directory = tmp_path / conf.GENERATED
+    target = conf.write_generated(directory)
+    assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
+    os.utime(target, ns=(0, 0))  # Unchanged text: the file is left alone.
+    assert conf.write_generated(directory).stat().st_mtime_ns == 0
+    target.write_text("stale", encoding="utf-8")
+    assert conf.write_generated(directory).read_text() == conf.rules_markdown()
 
 
 # --- properties -----------------------------------------------------------------------

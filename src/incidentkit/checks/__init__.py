@@ -3,12 +3,11 @@
 from incidentkit.checks.engine import (
     DEFAULT_DEADLINE_DAYS,
     CheckPolicy,
-    Finding,
     check,
     check_counts,
     check_many,
-    count_levels,
 )
+from incidentkit.checks.findings import Finding, Findings, count_levels
 from incidentkit.checks.rules import (
     FAMILIES,
     LEVELS,
@@ -24,6 +23,7 @@ __all__ = [
     "RULES",
     "CheckPolicy",
     "Finding",
+    "Findings",
     "Level",
     "Rule",
     "check",

@@ -24,17 +24,15 @@ import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 
+from incidentkit import _display
+from incidentkit.checks.findings import Findings as Findings
 from incidentkit.records.schema import IncidentRecord
-
-if TYPE_CHECKING:
-    from incidentkit.checks.engine import Finding
 
 __all__ = [
     "MAX_EVENTS",
     "MAX_ROWS",
-    "Findings",
     "action_item_coverage_html",
     "bootstrap_stats_html",
     "communications_summary_html",
@@ -472,24 +470,13 @@ def findings_html(findings: Sequence[Any], *, max_rows: int = MAX_ROWS) -> str:
     return _wrap(_heading("Findings", detail), table, more)
 
 
-class Findings(list["Finding"]):
-    """A list of findings that renders as a table in notebooks.
-
-    It is a plain ``list`` in every other respect (equality with a list
-    included), so code that builds or compares findings is unchanged;
-    :func:`incidentkit.check` returns one.
-
-    Example:
-        >>> Findings([]) == []
-        True
-        >>> "no findings" in Findings()._repr_html_()
-        True
-    """
-
-    __slots__ = ()
-
-    def _repr_html_(self) -> str:
-        return findings_html(self)
+@_display.html.register(Findings)
+def _findings_fragment(findings: Findings) -> str:
+    # Findings live with the checks, a lower layer (still importable from
+    # here); they reach their markup through incidentkit._display. An adapter
+    # keeps findings_html's own signature (register() would type it as
+    # Callable[..., str]).
+    return findings_html(findings)
 
 
 # --- many incidents ---------------------------------------------------------------

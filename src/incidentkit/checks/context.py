@@ -1,0 +1,191 @@
+"""What a rule sees: one record under one policy, and the words of its messages.
+
+:class:`Context` computes the one-incident figures the rules read once, on
+demand, and never recomputes them: milestones and durations from
+:func:`incidentkit.figures.timeline.phase_durations`, gaps and broken promises
+from :func:`incidentkit.figures.communications.communications_summary`,
+action-item gaps from :func:`incidentkit.figures.actions.action_item_coverage`,
+and the severity verdict from
+:func:`incidentkit.figures.severity.expected_severity`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Final, TypeVar
+
+import attrs
+
+from incidentkit.checks.policy import CheckPolicy, word_key
+from incidentkit.figures.actions import (
+    ActionItemCoverage,
+    ActionItemPolicy,
+    action_item_coverage,
+)
+from incidentkit.figures.communications import (
+    CommunicationPolicy,
+    CommunicationsSummary,
+    communications_summary,
+)
+from incidentkit.figures.severity import SeverityVerdict, expected_severity
+from incidentkit.figures.timeline import Milestones, PhaseDurations, phase_durations
+from incidentkit.records.converter import format_timestamp
+from incidentkit.records.labels import SeverityLabels
+from incidentkit.records.schema import EventType, IncidentRecord
+
+__all__ = ["Context", "folded_text", "quoted", "span", "when"]
+
+
+def when(moment: datetime) -> str:
+    """A moment as records spell it (``2024-01-15T14:23:00Z``)."""
+    return format_timestamp(moment)
+
+
+def span(length: timedelta) -> str:
+    """A duration as people say it: ``35 min``, ``1 h 30 min``, ``17 days``."""
+    if length < timedelta(0):
+        return "-" + span(-length)
+    days = length.days
+    hours, rest = divmod(length.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [
+        (days, "days" if days != 1 else "day"),
+        (hours, "h"),
+        (minutes, "min"),
+        (seconds, "s"),
+    ]
+    shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
+    if not shown:
+        return "0 min" if not length.microseconds else f"{length.microseconds} µs"
+    return " ".join(shown)
+
+
+def folded_text(value: object) -> str | None:
+    """Text compared ignoring case and runs of spaces; ``None`` for a non-string."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()).casefold()
+
+
+def quoted(values: Iterable[str]) -> str:
+    """Texts as a bracketed list of their reprs: ``['a', 'b']``."""
+    return "[" + ", ".join(repr(value) for value in values) + "]"
+
+
+# Which event types a milestone usually comes from, to point a finding at the
+# event behind it.
+_MILESTONE_EVENT_TYPES: Final[Mapping[str, tuple[EventType, ...]]] = {
+    "started": (EventType.TRIGGER, EventType.DETECTION),
+    "detected": (EventType.DETECTION,),
+    "declared": (EventType.DECLARATION,),
+    "identified": (),
+    "mitigated": (EventType.MITIGATION,),
+    "resolved": (EventType.RESOLUTION,),
+}
+
+
+_Labelled = TypeVar("_Labelled", CommunicationPolicy, ActionItemPolicy)
+
+
+@functools.lru_cache(maxsize=64)
+def _with_labels(policy: _Labelled, labels: SeverityLabels) -> _Labelled:
+    """The policy reading severities with the check policy's labels.
+
+    Cadence limits and required types are by level, and the level of a label
+    is the check policy's to say (``SeverityPolicy.labels``), so that a team's
+    critical/major/minor words apply to every rule alike.
+    """
+    if policy.severity_labels == labels:
+        return policy
+    return attrs.evolve(policy, severity_labels=labels)
+
+
+class Context:
+    """One record under one policy; figures are computed once, on demand.
+
+    Attributes:
+        rec: The record.
+        policy: The check policy.
+        as_of: The day overdue action items are judged on, if any.
+    """
+
+    def __init__(
+        self, rec: IncidentRecord, policy: CheckPolicy, as_of: date | None
+    ) -> None:
+        self.rec = rec
+        self.policy = policy
+        self.as_of = as_of
+
+    @functools.cached_property
+    def level(self) -> int | None:
+        """The numeric level of the declared severity, ``None`` when unknown."""
+        return self.policy.severity.labels.level(self.rec.incident.severity)
+
+    @functools.cached_property
+    def durations(self) -> PhaseDurations:
+        """Milestones, figures and phases under the policy's milestone rules."""
+        return phase_durations(self.rec, self.policy.milestones)
+
+    @property
+    def milestones(self) -> Milestones:
+        """The milestones found in the record."""
+        return self.durations.milestones
+
+    @functools.cached_property
+    def verdict(self) -> SeverityVerdict:
+        """The severity the impact warrants under the policy's criteria."""
+        return expected_severity(self.rec, self.policy.severity)
+
+    @functools.cached_property
+    def communications(self) -> CommunicationsSummary:
+        """External updates, gaps and promises, limits read with the policy's labels."""
+        return communications_summary(
+            self.rec,
+            _with_labels(self.policy.communications, self.policy.severity.labels),
+            milestone_policy=self.policy.milestones,
+        )
+
+    @functools.cached_property
+    def coverage(self) -> ActionItemCoverage:
+        """Action-item gaps, judged on ``as_of`` when given."""
+        # Without as_of only the rules that ignore the date read the coverage.
+        as_of = self.rec.incident.declared_at if self.as_of is None else self.as_of
+        return action_item_coverage(
+            self.rec,
+            as_of=as_of,
+            policy=_with_labels(self.policy.actions, self.policy.severity.labels),
+        )
+
+    def label(self, level: int) -> str:
+        """How the policy names a severity level (``SEV1``, or a team word)."""
+        return self.policy.severity.label(level)
+
+    def status(self) -> str | None:
+        """``incident.status`` compared loosely, as the policy's status sets are."""
+        return word_key(self.rec.incident.status)
+
+    def milestone_path(self, name: str, moment: datetime) -> str:
+        """The record field a milestone most likely came from."""
+        incident = self.rec.incident
+        if name == "declared" and incident.declared_at == moment:
+            return "incident.declared_at"
+        if name == "resolved" and incident.resolved_at == moment:
+            return "incident.resolved_at"
+        wanted = _MILESTONE_EVENT_TYPES[name]
+        fallback: str | None = None
+        for index, event in enumerate(self.rec.events):
+            if event.timestamp != moment:
+                continue
+            if event.type in wanted or (
+                name == "identified"
+                and folded_text(event.metadata.get("status")) == "identified"
+            ):
+                return f"events[{index}].timestamp"
+            fallback = fallback or f"events[{index}].timestamp"
+        if fallback is not None:
+            return fallback
+        if incident.declared_at == moment:
+            return "incident.declared_at"
+        return "events"
