@@ -640,10 +640,12 @@ def report_data(
         source: Where the record came from, copied into the output.
     """
     from incidentkit.checks.engine import check
-    from incidentkit.figures.actions import action_item_coverage
-    from incidentkit.figures.communications import communications_summary
-    from incidentkit.figures.impact import impact_score
-    from incidentkit.figures.timeline import phase_durations
+    from incidentkit.figures.incident import (
+        action_item_coverage,
+        communications_summary,
+        impact_score,
+        phase_durations,
+    )
 
     durations = phase_durations(rec)
     comms = communications_summary(rec)
@@ -937,7 +939,7 @@ def _run_check(
     from incidentkit.checks.engine import CheckPolicy, check, count_levels
 
     try:
-        policy = CheckPolicy(select=args.select, ignore=args.ignore or ())
+        rules = CheckPolicy(select=args.select, ignore=args.ignore or ())
     except ValidationError as exc:
         # The policy names its parameters; the user typed options.
         parser.error("; ".join(f"--{error}" for error in exc.errors))
@@ -964,7 +966,7 @@ def _run_check(
             )
             continue
         checked += 1
-        found = check(loaded.record, policy=policy, as_of=as_of)
+        found = check(loaded.record, rules=rules, as_of=as_of)
         for level, count in count_levels(found).items():
             counts[level] += count
         for finding in found:

@@ -115,8 +115,8 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][:3]
         ['trigger', 'detection', 'declaration']
     """
-    from incidentkit.figures.communications import communications_summary
-    from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES, phase_durations
+    from incidentkit.figures.incident import communications_summary, phase_durations
+    from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES
 
     mpl = _matplotlib()
     mdates = mpl.dates

@@ -1,7 +1,6 @@
 """The postmortem linter: its rules and the engine that runs them."""
 
 from incidentkit.checks.engine import (
-    DEFAULT_DEADLINE_DAYS,
     CheckPolicy,
     check,
     check_counts,
@@ -17,7 +16,6 @@ from incidentkit.checks.rules import (
 )
 
 __all__ = [
-    "DEFAULT_DEADLINE_DAYS",
     "FAMILIES",
     "LEVELS",
     "RULES",

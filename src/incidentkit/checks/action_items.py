@@ -11,8 +11,8 @@ from datetime import timedelta, timezone
 from typing import Final
 
 from incidentkit.checks.context import Context
-from incidentkit.checks.policy import CheckPolicy
 from incidentkit.checks.rules import rule
+from incidentkit.figures.policy import Policy
 from incidentkit.records.schema import EventType, IncidentRecord
 
 #: Nothing here is public: the rules register themselves with
@@ -68,7 +68,7 @@ def _action_item_without_deadline(ctx: Context) -> Iterator[tuple[str, str]]:
         )
 
 
-def _deadline_limit(policy: CheckPolicy, level: int) -> int | None:
+def _deadline_limit(policy: Policy, level: int) -> int | None:
     limits = policy.deadline_days
     if not limits:
         return None
@@ -100,7 +100,7 @@ def _deadline_beyond_policy(ctx: Context) -> Iterator[tuple[str, str]]:
     if resolved is None:
         return
     day = resolved.astimezone(_UTC).date()
-    labels = ctx.policy.severity.labels
+    labels = ctx.policy.severity_labels
     for index, item in enumerate(ctx.rec.action_items):
         if item.deadline is None or item.priority is None:
             continue
@@ -140,7 +140,7 @@ def _deadline_beyond_policy(ctx: Context) -> Iterator[tuple[str, str]]:
     good='{"priority": "P1"}',
 )
 def _action_item_priority_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
-    labels = ctx.policy.severity.labels
+    labels = ctx.policy.severity_labels
     for index, item in enumerate(ctx.rec.action_items):
         if item.priority is not None and labels.level(item.priority) is None:
             yield (
@@ -244,7 +244,7 @@ def _postmortem_not_scheduled(ctx: Context) -> Iterator[tuple[str, str]]:
     level = ctx.level
     if (
         level is None
-        or level > ctx.policy.postmortem_max_level
+        or level > ctx.rules.postmortem_max_level
         or ctx.milestones.resolved is None
         or _postmortem_scheduled(ctx.rec)
     ):

@@ -33,7 +33,7 @@ def _declaration_severity_mismatch(ctx: Context) -> Iterator[tuple[str, str]]:
     declared = ctx.level
     if declared is None:
         return
-    labels = ctx.policy.severity.labels
+    labels = ctx.policy.severity_labels
     for index, event in enumerate(ctx.rec.events):
         if event.type is not EventType.DECLARATION:
             continue
@@ -103,7 +103,7 @@ def _commander_without_role(ctx: Context) -> Iterator[tuple[str, str]]:
     if not matches:
         return
     people = ctx.rec.participants
-    roles = ctx.policy.commander_roles
+    roles = ctx.rules.commander_roles
     if any(word_key(people[index].role) in roles for index in matches):
         return
     index = matches[0]

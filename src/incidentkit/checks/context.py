@@ -3,10 +3,10 @@
 :class:`Context` computes the one-incident figures the rules read once, on
 demand, and never recomputes them: milestones and durations from
 :func:`incidentkit.figures.timeline.phase_durations`, gaps and broken promises
-from :func:`incidentkit.figures.communications.communications_summary`,
-action-item gaps from :func:`incidentkit.figures.actions.action_item_coverage`,
-and the severity verdict from
-:func:`incidentkit.figures.severity.expected_severity`.
+from :func:`incidentkit.communications_summary`, action-item gaps from
+:func:`incidentkit.action_item_coverage`, and the severity verdict from
+:func:`incidentkit.expected_severity`, all under the one
+:class:`~incidentkit.Policy`.
 """
 
 from __future__ import annotations
@@ -14,25 +14,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Final, TypeVar
-
-import attrs
+from typing import Final
 
 from incidentkit.checks.policy import CheckPolicy, word_key
-from incidentkit.figures.actions import (
-    ActionItemCoverage,
-    ActionItemPolicy,
+from incidentkit.figures.actions import ActionItemCoverage
+from incidentkit.figures.communications import CommunicationsSummary
+from incidentkit.figures.incident import (
     action_item_coverage,
-)
-from incidentkit.figures.communications import (
-    CommunicationPolicy,
-    CommunicationsSummary,
     communications_summary,
+    expected_severity,
+    phase_durations,
 )
-from incidentkit.figures.severity import SeverityVerdict, expected_severity
-from incidentkit.figures.timeline import Milestones, PhaseDurations, phase_durations
+from incidentkit.figures.policy import Policy
+from incidentkit.figures.severity import SeverityVerdict
+from incidentkit.figures.timeline import Milestones, PhaseDurations
 from incidentkit.records.converter import format_timestamp
-from incidentkit.records.labels import SeverityLabels
 from incidentkit.records.schema import EventType, IncidentRecord
 
 __all__ = ["Context", "folded_text", "quoted", "span", "when"]
@@ -86,47 +82,37 @@ _MILESTONE_EVENT_TYPES: Final[Mapping[str, tuple[EventType, ...]]] = {
 }
 
 
-_Labelled = TypeVar("_Labelled", CommunicationPolicy, ActionItemPolicy)
-
-
-@functools.lru_cache(maxsize=64)
-def _with_labels(policy: _Labelled, labels: SeverityLabels) -> _Labelled:
-    """The policy reading severities with the check policy's labels.
-
-    Cadence limits and required types are by level, and the level of a label
-    is the check policy's to say (``SeverityPolicy.labels``), so that a team's
-    critical/major/minor words apply to every rule alike.
-    """
-    if policy.severity_labels == labels:
-        return policy
-    return attrs.evolve(policy, severity_labels=labels)
-
-
 class Context:
     """One record under one policy; figures are computed once, on demand.
 
     Attributes:
         rec: The record.
-        policy: The check policy.
+        policy: The policy the figures follow (labels, criteria, cadence...).
+        rules: The linter's settings (which rules, levels, its own limits).
         as_of: The day overdue action items are judged on, if any.
     """
 
     def __init__(
-        self, rec: IncidentRecord, policy: CheckPolicy, as_of: date | None
+        self,
+        rec: IncidentRecord,
+        policy: Policy,
+        rules: CheckPolicy,
+        as_of: date | None,
     ) -> None:
         self.rec = rec
         self.policy = policy
+        self.rules = rules
         self.as_of = as_of
 
     @functools.cached_property
     def level(self) -> int | None:
         """The numeric level of the declared severity, ``None`` when unknown."""
-        return self.policy.severity.labels.level(self.rec.incident.severity)
+        return self.policy.level(self.rec.incident.severity)
 
     @functools.cached_property
     def durations(self) -> PhaseDurations:
         """Milestones, figures and phases under the policy's milestone rules."""
-        return phase_durations(self.rec, self.policy.milestones)
+        return phase_durations(self.rec, policy=self.policy)
 
     @property
     def milestones(self) -> Milestones:
@@ -136,27 +122,19 @@ class Context:
     @functools.cached_property
     def verdict(self) -> SeverityVerdict:
         """The severity the impact warrants under the policy's criteria."""
-        return expected_severity(self.rec, self.policy.severity)
+        return expected_severity(self.rec, policy=self.policy)
 
     @functools.cached_property
     def communications(self) -> CommunicationsSummary:
         """External updates, gaps and promises, limits read with the policy's labels."""
-        return communications_summary(
-            self.rec,
-            _with_labels(self.policy.communications, self.policy.severity.labels),
-            milestone_policy=self.policy.milestones,
-        )
+        return communications_summary(self.rec, policy=self.policy)
 
     @functools.cached_property
     def coverage(self) -> ActionItemCoverage:
         """Action-item gaps, judged on ``as_of`` when given."""
         # Without as_of only the rules that ignore the date read the coverage.
         as_of = self.rec.incident.declared_at if self.as_of is None else self.as_of
-        return action_item_coverage(
-            self.rec,
-            as_of=as_of,
-            policy=_with_labels(self.policy.actions, self.policy.severity.labels),
-        )
+        return action_item_coverage(self.rec, as_of=as_of, policy=self.policy)
 
     def label(self, level: int) -> str:
         """How the policy names a severity level (``SEV1``, or a team word)."""

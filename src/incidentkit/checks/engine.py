@@ -40,7 +40,7 @@ from incidentkit.checks import (
 )
 from incidentkit.checks.context import Context
 from incidentkit.checks.findings import Finding, Findings, count_levels, sort_key
-from incidentkit.checks.policy import DEFAULT_DEADLINE_DAYS, CheckPolicy
+from incidentkit.checks.policy import CheckPolicy
 from incidentkit.checks.rules import (
     FAMILIES,
     IMPLEMENTATIONS,
@@ -50,10 +50,10 @@ from incidentkit.checks.rules import (
     close_catalogue,
 )
 from incidentkit.figures.actions import _as_of_day as _coverage_day
+from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
-    "DEFAULT_DEADLINE_DAYS",
     "CheckPolicy",
     "Finding",
     "check",
@@ -91,12 +91,12 @@ def _as_of_day(as_of: object) -> date | None:
 
 
 def _check_one(
-    rec: IncidentRecord, policy: CheckPolicy, day: date | None
+    rec: IncidentRecord, policy: Policy, rules: CheckPolicy, day: date | None
 ) -> list[Finding]:
-    ctx = Context(rec, policy, day)
+    ctx = Context(rec, policy, rules, day)
     findings = []
-    for code in policy.enabled:
-        level = policy.level_of(code)
+    for code in rules.enabled:
+        level = rules.level_of(code)
         assert level is not None
         for path, message in IMPLEMENTATIONS[code](ctx):
             findings.append(Finding(code, level, path, message))
@@ -105,32 +105,34 @@ def _check_one(
 
 
 def _check_arguments(
-    policy: CheckPolicy | None, as_of: date | datetime | None
-) -> tuple[CheckPolicy, date | None]:
-    if policy is None:
-        policy = _default_policy()
-    else:
-        instance(policy, CheckPolicy, "policy")
-    return policy, _as_of_day(as_of)
+    policy: Policy, rules: CheckPolicy | None, as_of: date | datetime | None
+) -> tuple[Policy, CheckPolicy, date | None]:
+    instance(policy, Policy, "policy")
+    rules = _default_rules() if rules is None else instance(rules, CheckPolicy, "rules")
+    return policy, rules, _as_of_day(as_of)
 
 
 @functools.lru_cache(maxsize=1)
-def _default_policy() -> CheckPolicy:
+def _default_rules() -> CheckPolicy:
     return CheckPolicy()
 
 
 def check(
     rec: IncidentRecord,
     *,
-    policy: CheckPolicy | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    rules: CheckPolicy | None = None,
     as_of: date | datetime | None = None,
 ) -> list[Finding]:
     """Lint one record: every enabled rule, findings sorted by level and path.
 
     Args:
         rec: The incident record.
-        policy: Which rules run, at which level, against which limits;
-            ``CheckPolicy()`` by default.
+        policy: The rules the figures follow (milestones, severity labels
+            and criteria, cadence, action items, deadlines), as for the
+            one-incident functions.
+        rules: Which checks run, at which level, and the linter's own
+            limits; ``CheckPolicy()`` by default.
         as_of: The day to judge overdue action items on (a ``date`` or an
             aware ``datetime``). Without it the rules that need "today"
             (IK508) do not run; the clock is never read.
@@ -141,8 +143,8 @@ def check(
         ``action_items[10]``).
 
     Raises:
-        ValidationError: When ``policy`` or ``as_of`` is not valid. A valid
-            record never makes ``check`` raise.
+        ValidationError: When ``policy``, ``rules`` or ``as_of`` is not
+            valid. A valid record never makes ``check`` raise.
 
     Example:
         >>> import incidentkit as ik
@@ -154,14 +156,15 @@ def check(
         IK403 warning communications[4].timestamp
         IK304 warning signals.dependent_services[2]
     """
-    policy, day = _check_arguments(policy, as_of)
-    return _check_one(instance(rec, IncidentRecord, "rec"), policy, day)
+    policy, rules, day = _check_arguments(policy, rules, as_of)
+    return _check_one(instance(rec, IncidentRecord, "rec"), policy, rules, day)
 
 
 def check_many(
     records: Iterable[IncidentRecord],
     *,
-    policy: CheckPolicy | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    rules: CheckPolicy | None = None,
     as_of: date | datetime | None = None,
 ) -> list[list[Finding]]:
     """Lint many records; one list of findings per record, in input order.
@@ -169,6 +172,7 @@ def check_many(
     Args:
         records: The records.
         policy: As for :func:`check`.
+        rules: As for :func:`check`.
         as_of: As for :func:`check`.
 
     Returns:
@@ -180,9 +184,11 @@ def check_many(
         >>> [len(findings) for findings in check_many([ik.example()] * 2)]
         [5, 5]
     """
-    policy, day = _check_arguments(policy, as_of)
+    policy, rules, day = _check_arguments(policy, rules, as_of)
     return [
-        _check_one(instance(rec, IncidentRecord, f"records[{index}]"), policy, day)
+        _check_one(
+            instance(rec, IncidentRecord, f"records[{index}]"), policy, rules, day
+        )
         for index, rec in enumerate(records)
     ]
 
@@ -190,7 +196,8 @@ def check_many(
 def check_counts(
     records: Sequence[IncidentRecord] | Iterable[IncidentRecord],
     *,
-    policy: CheckPolicy | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    rules: CheckPolicy | None = None,
     as_of: date | datetime | None = None,
 ) -> dict[Level, npt.NDArray[np.int64]]:
     """How many findings of each level every record has, as columns.
@@ -201,6 +208,7 @@ def check_counts(
     Args:
         records: The records.
         policy: As for :func:`check`.
+        rules: As for :func:`check`.
         as_of: As for :func:`check`.
 
     Returns:
@@ -214,7 +222,7 @@ def check_counts(
     """
     rows = [
         list(count_levels(findings).values())
-        for findings in check_many(records, policy=policy, as_of=as_of)
+        for findings in check_many(records, policy=policy, rules=rules, as_of=as_of)
     ]
     table = np.array(rows, dtype=np.int64).reshape(len(rows), len(LEVELS))
     return {level: table[:, column].copy() for column, level in enumerate(LEVELS)}

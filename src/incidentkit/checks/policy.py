@@ -15,22 +15,11 @@ from typing import Any, Final, TypeGuard
 
 import attrs
 
-from incidentkit._args import instance_of, is_whole, mapping, texts, whole
+from incidentkit._args import texts, whole
 from incidentkit.checks.rules import FAMILIES, LEVELS, RULES, Level
 from incidentkit.errors import ValidationError
-from incidentkit.figures.actions import ActionItemPolicy
-from incidentkit.figures.communications import CommunicationPolicy
-from incidentkit.figures.severity import DEFAULT_SEVERITY_POLICY, SeverityPolicy
-from incidentkit.figures.timeline import DEFAULT_MILESTONE_POLICY, MilestonePolicy
 
-__all__ = ["DEFAULT_DEADLINE_DAYS", "CheckPolicy", "word_key"]
-
-
-#: Days from the resolution date within which an action item of each
-#: priority level is due (P1 15, P2 30, P3 60).
-DEFAULT_DEADLINE_DAYS: Final[Mapping[int, int]] = MappingProxyType(
-    {1: 15, 2: 30, 3: 60}
-)
+__all__ = ["CheckPolicy", "word_key"]
 
 
 _RESOLVED_STATUSES: Final = frozenset(
@@ -108,19 +97,6 @@ def _level_map(value: object) -> Mapping[str, str]:
     return MappingProxyType({str(key): value[key] for key in value})
 
 
-def _positive_days(
-    _: Any, attribute: attrs.Attribute[Any], value: Mapping[int, int]
-) -> None:
-    problems = [
-        f"{attribute.name}[{key!r}]: must map a priority level (int) to a "
-        f"number of days >= 0 ({days!r})"
-        for key, days in value.items()
-        if not (is_whole(key) and is_whole(days) and days >= 0)
-    ]
-    if problems:
-        raise ValidationError(problems)
-
-
 def _non_negative_span(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, timedelta) or value < timedelta(0):
         raise ValidationError(
@@ -155,14 +131,13 @@ def _commander_roles(value: Iterable[str]) -> frozenset[str]:
     return _folded(value, "commander_roles")
 
 
-def _frozen_days(value: Mapping[int, int]) -> Mapping[int, int]:
-    days = mapping(value, "deadline_days", "priority level to days")
-    return MappingProxyType(dict(days))
-
-
 @attrs.frozen
 class CheckPolicy:
-    """Every knob of :func:`check`, like a linter's configuration.
+    """Which rules :func:`check` runs, at which level, and the linter's own limits.
+
+    The figures the rules judge (milestones, severity labels and criteria,
+    cadence, action items, deadlines) follow the :class:`~incidentkit.Policy`
+    given beside it, the same one the figures and the table use.
 
     Rules are named by code (``"IK503"``), code prefix (``"IK5"``), rule name
     (``"deadline-beyond-policy"``) or family (``"action_items"``).
@@ -172,16 +147,6 @@ class CheckPolicy:
         select: When given, only these rules run (before ``ignore``).
         levels: Rule → level (``"error"``, ``"warning"``, ``"info"``) to
             re-level findings; a code wins over a prefix or family.
-        severity: The severity criteria and labels (IK1xx; labels also read
-            action-item priorities).
-        communications: The cadence limits by severity level (IK402, IK403).
-        actions: Required action-item types by severity level, done statuses
-            and the factor-matching rule (IK5xx).
-        milestones: How milestones are found in a record (IK2xx).
-        deadline_days: Priority level → days after the resolution date an
-            action item may be due (IK503). Levels more urgent than the most
-            urgent listed use its limit; less urgent levels not listed have
-            none.
         early_event_limit: How long before ``started`` an event may lie
             (IK203).
         resolution_grace: How long after ``resolved`` events may lie, for
@@ -208,24 +173,6 @@ class CheckPolicy:
     )
     levels: Mapping[str, str] = attrs.field(
         factory=dict, converter=_level_map, hash=False
-    )
-    severity: SeverityPolicy = attrs.field(
-        default=DEFAULT_SEVERITY_POLICY, validator=instance_of(SeverityPolicy)
-    )
-    communications: CommunicationPolicy = attrs.field(
-        factory=CommunicationPolicy, validator=instance_of(CommunicationPolicy)
-    )
-    actions: ActionItemPolicy = attrs.field(
-        factory=ActionItemPolicy, validator=instance_of(ActionItemPolicy)
-    )
-    milestones: MilestonePolicy = attrs.field(
-        default=DEFAULT_MILESTONE_POLICY, validator=instance_of(MilestonePolicy)
-    )
-    deadline_days: Mapping[int, int] = attrs.field(
-        default=DEFAULT_DEADLINE_DAYS,
-        converter=_frozen_days,
-        validator=_positive_days,
-        hash=False,
     )
     early_event_limit: timedelta = attrs.field(
         default=timedelta(hours=1), validator=_non_negative_span

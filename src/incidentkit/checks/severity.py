@@ -140,7 +140,7 @@ def _severity_above_impact(ctx: Context) -> Iterator[tuple[str, str]]:
 def _severity_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.level is not None:
         return
-    labels = ctx.policy.severity.labels
+    labels = ctx.policy.severity_labels
     words = ", ".join(sorted(labels.names)) or "none"
     numbered = "SEV<n>, P<n> and " if labels.numbered else ""
     yield (

@@ -125,7 +125,7 @@ def _event_before_start(ctx: Context) -> Iterator[tuple[str, str]]:
     started = ctx.milestones.started
     if started is None:
         return
-    limit = ctx.policy.early_event_limit
+    limit = ctx.rules.early_event_limit
     for index, event in enumerate(ctx.rec.events):
         early = started - event.timestamp
         if early > limit:
@@ -161,7 +161,7 @@ def _event_after_resolution(ctx: Context) -> Iterator[tuple[str, str]]:
     resolved = ctx.milestones.resolved
     if resolved is None:
         return
-    grace = ctx.policy.resolution_grace
+    grace = ctx.rules.resolution_grace
     for index, event in enumerate(ctx.rec.events):
         late = event.timestamp - resolved
         if late > grace:
@@ -189,7 +189,7 @@ def _event_after_resolution(ctx: Context) -> Iterator[tuple[str, str]]:
 )
 def _resolved_without_resolved_at(ctx: Context) -> Iterator[tuple[str, str]]:
     incident = ctx.rec.incident
-    if ctx.status() not in ctx.policy.resolved_statuses or incident.resolved_at:
+    if ctx.status() not in ctx.rules.resolved_statuses or incident.resolved_at:
         return
     resolution = [
         event.timestamp
@@ -223,7 +223,7 @@ def _resolved_without_resolved_at(ctx: Context) -> Iterator[tuple[str, str]]:
 )
 def _open_with_resolved_at(ctx: Context) -> Iterator[tuple[str, str]]:
     incident = ctx.rec.incident
-    if ctx.status() in ctx.policy.open_statuses and incident.resolved_at is not None:
+    if ctx.status() in ctx.rules.open_statuses and incident.resolved_at is not None:
         yield (
             "incident.status",
             f"status is {incident.status!r} but resolved_at is "
@@ -250,7 +250,7 @@ def _open_with_resolved_at(ctx: Context) -> Iterator[tuple[str, str]]:
 )
 def _open_with_resolution(ctx: Context) -> Iterator[tuple[str, str]]:
     rec = ctx.rec
-    if ctx.status() in ctx.policy.open_statuses and rec.resolution is not None:
+    if ctx.status() in ctx.rules.open_statuses and rec.resolution is not None:
         yield (
             "resolution",
             f"status is {rec.incident.status!r} but the record has a resolution "

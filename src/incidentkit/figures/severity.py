@@ -214,7 +214,7 @@ class SeverityVerdict:
 
         Example:
             >>> import incidentkit as ik
-            >>> print(expected_severity(ik.example()).explain())
+            >>> print(ik.expected_severity(ik.example()).explain())
             SEV1: high_revenue (revenue_impact is high (high or worse))
         """
         if self.level is None:

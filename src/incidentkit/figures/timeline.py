@@ -477,10 +477,10 @@ class MilestonePolicy:
 
         >>> import attrs
         >>> import incidentkit as ik
-        >>> policy = MilestonePolicy(detected=(EarliestEvent(actor="monitoring"),))
-        >>> milestones(ik.example(), policy).detected.isoformat()
-        '2024-01-15T14:20:00+00:00'
-        >>> attrs.evolve(policy, detected=()) == MilestonePolicy(detected=())
+        >>> rules = MilestonePolicy(detected=(EarliestEvent(actor="monitoring"),))
+        >>> ik.milestones(ik.example(), policy=ik.Policy(milestones=rules)).detected
+        datetime.datetime(2024, 1, 15, 14, 20, tzinfo=datetime.timezone.utc)
+        >>> attrs.evolve(rules, detected=()) == MilestonePolicy(detected=())
         True
 
     Raises:
@@ -559,7 +559,7 @@ class Milestones:
 
     Example:
         >>> import incidentkit as ik
-        >>> [m.strftime("%H:%M") for m in milestones(ik.example())]
+        >>> [m.strftime("%H:%M") for m in ik.milestones(ik.example())]
         ['14:15', '14:20', '14:23', '14:45', '15:30', '16:45']
     """
 

@@ -222,7 +222,8 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in record_html(bad)
         True
     """
-    from incidentkit.figures.timeline import MILESTONE_NAMES, phase_durations
+    from incidentkit.figures.incident import phase_durations
+    from incidentkit.figures.timeline import MILESTONE_NAMES
 
     incident = rec.incident
     durations = phase_durations(rec)
@@ -291,8 +292,8 @@ def phase_durations_html(durations: _PhaseDurationsLike) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.figures.timeline import phase_durations
-        >>> "2h 30m" in phase_durations_html(phase_durations(ik.example()))
+        >>> from incidentkit.figures.incident import phase_durations
+        >>> "2h 30m" in phase_durations_html(ik.phase_durations(ik.example()))
         True
     """
     from incidentkit.figures.timeline import FIGURES, PHASES
@@ -321,8 +322,8 @@ def impact_score_html(score: Any) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.figures.impact import impact_score
-        >>> "users_share" in impact_score_html(impact_score(ik.example()))
+        >>> from incidentkit.figures.incident import impact_score
+        >>> "users_share" in impact_score_html(ik.impact_score(ik.example()))
         True
     """
     rows = [
@@ -350,9 +351,9 @@ def communications_summary_html(summary: Any) -> str:
 
     Example:
         >>> import incidentkit as ik
-        >>> from incidentkit.figures.communications import communications_summary
+        >>> from incidentkit.figures.incident import communications_summary
         >>> "broken" in communications_summary_html(
-        ...     communications_summary(ik.example()))
+        ...     ik.communications_summary(ik.example()))
         True
     """
     facts = _table(

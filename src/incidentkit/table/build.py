@@ -23,15 +23,14 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit._args import instance_of
 from incidentkit.checks.engine import CheckPolicy, check, count_levels
 from incidentkit.errors import ValidationError
 from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
-    ActionItemPolicy,
     _as_of_day,
     item_facts,
 )
-from incidentkit._args import instance_of
 from incidentkit.figures.columns import (
     NAT,
     IncidentColumns,
