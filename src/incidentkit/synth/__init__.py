@@ -57,6 +57,12 @@ import numpy as np
 
 from incidentkit.errors import ValidationError
 from incidentkit.records.schema import IncidentRecord
+from incidentkit.synth._scenarios import (
+    Factor,
+    Scenario,
+    ScenarioText,
+    scenario_text,
+)
 
 __all__ = [
     "CHUNK",
@@ -244,560 +250,6 @@ _FLAGS: Final = ("{r}_v2_flow", "new_{r}_page", "{r}_batching", "async_{r}")
 _SEVERITY_LABELS: Final = ("SEV0", "SEV1", "SEV2", "SEV3", "SEV4")
 
 
-class _Factor(NamedTuple):
-    text: str
-    action: str
-    type: str
-
-
-class _Scenario(NamedTuple):
-    key: str
-    titles: tuple[str, ...]
-    metric: str
-    threshold: float
-    trigger: str
-    symptom: str
-    clue: str
-    identified: str
-    cause_short: str
-    mitigations: tuple[str, ...]
-    root_cause: str
-    factors: tuple[_Factor, _Factor, _Factor, _Factor]
-    permanent_fix: str
-    culprit: str = ""  # "svc" or "other": whose deployment caused it
-    change: str = ""
-
-
-# Every factor shares several words with its action item, so that action-item
-# coverage finds each factor addressed in a record without imperfections.
-_SCENARIOS: Final = (
-    _Scenario(
-        "bad_deploy",
-        ("Elevated error rates on {svc} after deployment",
-         "{Svc} failures following release {version}"),
-        "http_5xx_rate", 2.0,
-        "Deployment of {svc} v{version} reaches 100% of production hosts",
-        "increased error rates",
-        "Error spike correlates with the rollout of {svc} v{version}; failing "
-        "requests hit the new serialization code path",
-        "Identified regression in {svc} v{version}: a null handling change in "
-        "request serialization returns HTTP 500 to legacy clients",
-        "a faulty deployment",
-        ("Halting the {svc} rollout and draining hosts running v{version}",
-         "Rollback of {svc} to v{prev_version} complete. Error rate back to "
-         "baseline."),
-        "Regression in {svc} v{version}: a serialization change rejected "
-        "requests from legacy clients with HTTP 500",
-        (_Factor("No canary stage in the {svc} deployment pipeline",
-                 "Add a canary stage to the {svc} deployment pipeline",
-                 "prevention"),
-         _Factor("Integration tests did not cover legacy client requests",
-                 "Add integration tests for legacy client requests to {svc}",
-                 "prevention"),
-         _Factor("Error rate alert on {svc} required 10 minutes above "
-                 "threshold before paging",
-                 "Shorten the {svc} error rate alert window before paging "
-                 "from 10 minutes to 2 minutes", "detection"),
-         _Factor("Rollback runbook for {svc} was out of date",
-                 "Update the {svc} rollback runbook and rehearse it",
-                 "process")),
-        "Fix null handling in {svc} request serialization and add contract "
-        "tests for legacy clients",
-        culprit="svc", change="Refactored request serialization",
-    ),
-    _Scenario(
-        "db_pool",
-        ("{Svc} degradation: database connection pool exhausted",
-         "Connection pool exhaustion on {svc}"),
-        "db_pool_utilization", 90.0,
-        "Database connection pool utilization reaches 95% on {svc} primary",
-        "increased error rates",
-        "Database connection pool at 100% utilization; new connections to "
-        "the {svc} database are rejected",
-        "Identified {other} v{version} opening 3x more database connections "
-        "per request after its ORM upgrade",
-        "a database configuration problem",
-        ("Increasing the {svc} connection pool size from 20 to 50 via config "
-         "override",
-         "Rolled back {other} to v{prev_version}. Connection pool utilization "
-         "back under 40%."),
-        "Database connection pool exhaustion on {svc}: {other} v{version} "
-        "opened 3x more connections per request than the previous version",
-        (_Factor("Insufficient load testing of the ORM upgrade under "
-                 "production connection patterns",
-                 "Load test ORM upgrades with production connection patterns "
-                 "before release", "prevention"),
-         _Factor("Connection pool alert threshold set too high (90%) with no "
-                 "warning at 70%",
-                 "Add a connection pool utilization warning alert at 70%",
-                 "detection"),
-         _Factor("No canary deployment for ORM and database configuration "
-                 "changes",
-                 "Implement canary deployment for ORM and database "
-                 "configuration changes", "prevention"),
-         _Factor("Missing connection pool sizing documentation for dependent "
-                 "services",
-                 "Document connection pool sizing for dependent services in "
-                 "the runbook", "process")),
-        "Size the {svc} connection pool for the new ORM and load test ORM "
-        "upgrades before release",
-        culprit="other", change="Upgraded ORM from 3.1.2 to 3.2.0",
-    ),
-    _Scenario(
-        "certificate",
-        ("TLS certificate expiry on {svc}", "{Svc} unreachable: expired certificate"),
-        "tls_handshake_errors", 10.0,
-        "TLS certificate for {svc}.company.com expires; handshakes start failing",
-        "connection failures",
-        "All failing requests fail in the TLS handshake; the certificate "
-        "served by {svc} is out of date",
-        "Identified an expired TLS certificate on the {svc} load balancer; "
-        "automatic renewal failed 30 days ago",
-        "an expired TLS certificate",
-        ("Issuing a replacement certificate for {svc}.company.com",
-         "New certificate deployed to the {svc} load balancer. Handshake "
-         "errors stopped."),
-        "The TLS certificate for {svc}.company.com expired because automatic "
-        "renewal failed silently after a DNS validation change",
-        (_Factor("Certificate renewal failures were not alerted on",
-                 "Alert on certificate renewal failures for all public "
-                 "endpoints", "detection"),
-         _Factor("No monitoring of certificate expiry dates",
-                 "Add certificate expiry date monitoring with a 30 day "
-                 "warning", "detection"),
-         _Factor("DNS validation change was not reflected in the renewal "
-                 "configuration",
-                 "Validate the certificate renewal configuration after DNS "
-                 "validation changes", "prevention"),
-         _Factor("Manual certificate replacement procedure was undocumented",
-                 "Document the manual certificate replacement procedure",
-                 "process")),
-        "Repair DNS validation for certificate renewal and monitor expiry dates",
-    ),
-    _Scenario(
-        "feature_flag",
-        ("{Svc} errors after feature flag change", "Bad configuration push to {svc}"),
-        "http_5xx_rate", 2.0,
-        "Feature flag '{flag}' enabled for 100% of traffic on {svc}",
-        "errors",
-        "Errors started within a minute of a feature flag change on {svc}",
-        "Identified feature flag '{flag}' enabling an unfinished code path "
-        "in {svc}",
-        "a configuration change",
-        ("Disabling feature flag '{flag}' for new sessions on {svc}",
-         "Feature flag '{flag}' disabled globally. {svc} error rate "
-         "recovered."),
-        "Feature flag '{flag}' was enabled for all traffic at once and "
-        "activated an unfinished code path in {svc}",
-        (_Factor("Feature flag rollout went straight to 100% of traffic",
-                 "Enforce staged feature flag rollout starting at 1% of "
-                 "traffic", "prevention"),
-         _Factor("Feature flag changes were missing from the change log",
-                 "Record feature flag changes in the change log", "process"),
-         _Factor("No alert on error rate changes after feature flag changes",
-                 "Alert on error rate changes after feature flag changes",
-                 "detection"),
-         _Factor("Unfinished code path was reachable in {svc} production "
-                 "builds",
-                 "Remove the unfinished code path from {svc} production "
-                 "builds", "repair")),
-        "Gate unfinished code paths at build time and roll flags out in stages",
-    ),
-    _Scenario(
-        "capacity",
-        ("{Svc} latency during traffic spike", "Capacity exhaustion on {svc}"),
-        "requests_per_second", 2000.0,
-        "Request rate on {svc} rises to 4x the normal peak after a marketing "
-        "campaign launch",
-        "slow responses and timeouts",
-        "CPU saturated on every {svc} instance; request queue growing",
-        "Identified autoscaling for {svc} capped at its maximum instance "
-        "count during a 4x traffic spike",
-        "insufficient capacity during a traffic spike",
-        ("Enabling request shedding for non-critical {svc} endpoints",
-         "Raised the {svc} autoscaling maximum from 40 to 120 instances. "
-         "Latency back to baseline."),
-        "Traffic to {svc} reached 4x the normal peak and autoscaling was "
-        "capped at 40 instances, saturating CPU",
-        (_Factor("Autoscaling maximum for {svc} was not reviewed before the "
-                 "campaign",
-                 "Review the {svc} autoscaling maximum before planned "
-                 "campaigns", "prevention"),
-         _Factor("Marketing campaign launch was not shared with engineering",
-                 "Add engineering sign-off to the marketing campaign launch "
-                 "checklist", "process"),
-         _Factor("No load shedding for non-critical endpoints",
-                 "Implement load shedding for non-critical {svc} endpoints",
-                 "mitigation"),
-         _Factor("CPU saturation alert fired only after latency exceeded "
-                 "the SLO",
-                 "Add a CPU saturation alert for {svc} that fires before "
-                 "latency exceeds the SLO", "detection")),
-        "Raise the {svc} autoscaling limits and add load shedding",
-    ),
-    _Scenario(
-        "provider",
-        ("{Svc} errors during upstream provider outage",
-         "Third-party outage affecting {svc}"),
-        "upstream_error_rate", 5.0,
-        "{Provider} API starts returning HTTP 503 to {svc}",
-        "failures",
-        "Failing {svc} requests all wait on calls to {provider}",
-        "Identified an upstream outage at {provider}; their status page "
-        "confirms degraded API availability",
-        "an outage at one of our providers",
-        ("Reducing {svc} retries against {provider} to stop a retry storm",
-         "Traffic moved to the secondary provider. {svc} success rate back "
-         "to normal."),
-        "Outage of the {provider} API; {svc} had no automatic failover to a "
-        "secondary provider",
-        (_Factor("No automatic failover from {provider} to the secondary "
-                 "provider",
-                 "Implement automatic failover from {provider} to the "
-                 "secondary provider", "mitigation"),
-         _Factor("Retry storm from {svc} amplified load on {provider}",
-                 "Add exponential backoff and jitter to {svc} retries "
-                 "against {provider}", "prevention"),
-         _Factor("Upstream error rate was not monitored per provider",
-                 "Monitor the upstream error rate per provider", "detection"),
-         _Factor("Provider escalation contacts were out of date",
-                 "Update provider escalation contacts in the vendor runbook",
-                 "process")),
-        "Automatic failover from {provider} to the secondary provider",
-    ),
-    _Scenario(
-        "memory_leak",
-        ("{Svc} pods crash-looping (OOM)", "Memory leak in {svc}"),
-        "container_memory_utilization", 90.0,
-        "{svc} memory usage grows steadily; first pods killed by the OOM killer",
-        "intermittent errors",
-        "Heap profiles of {svc} show the response cache growing without bound",
-        "Identified a memory leak in {svc} v{version}: the response cache "
-        "grows without eviction",
-        "a memory leak in a recent release",
-        ("Rolling restart of {svc} pods to reclaim memory",
-         "Deployed {svc} v{prev_version} without the unbounded cache. Memory "
-         "stable."),
-        "Unbounded in-memory response cache in {svc} v{version} leaked memory "
-        "until pods were OOM-killed",
-        (_Factor("Response cache in {svc} had no size limit",
-                 "Add a size limit and eviction to the {svc} response cache",
-                 "repair"),
-         _Factor("Memory growth was not covered by soak tests",
-                 "Add 24 hour soak tests with memory growth checks",
-                 "prevention"),
-         _Factor("OOM kill events were not alerted on",
-                 "Alert on OOM kill events for {svc} pods", "detection"),
-         _Factor("Pod memory limits were set without headroom review",
-                 "Review pod memory limits and headroom for {svc}",
-                 "investigation")),
-        "Bound the {svc} response cache and add soak tests",
-        culprit="svc", change="Added in-memory response cache",
-    ),
-    _Scenario(
-        "disk_full",
-        ("Disk full on {svc} hosts", "{Svc} write failures: disk exhausted"),
-        "disk_utilization", 95.0,
-        "Disk usage on the {svc} data volume reaches 100%",
-        "failed updates",
-        "Writes on {svc} fail with 'no space left on device'",
-        "Identified debug logging left enabled in {svc}, filling the data volume",
-        "exhausted disk space on storage hosts",
-        ("Deleting rotated debug logs on {svc} hosts",
-         "Debug logging disabled and the {svc} volume expanded by 200 GB. "
-         "Writes succeeding."),
-        "Debug logging left enabled on {svc} filled the data volume and "
-        "blocked writes",
-        (_Factor("Debug logging was left enabled after a previous "
-                 "investigation",
-                 "Expire debug logging automatically after 24 hours",
-                 "prevention"),
-         _Factor("Disk usage alert threshold at 95% left no time to react",
-                 "Lower the disk usage alert threshold to 80% on {svc} hosts",
-                 "detection"),
-         _Factor("Log rotation did not cap total log size",
-                 "Configure log rotation to cap total log size", "repair"),
-         _Factor("No runbook for emergency disk cleanup",
-                 "Write a runbook for emergency disk cleanup", "process")),
-        "Cap log volume on {svc} hosts and expire debug logging automatically",
-    ),
-    _Scenario(
-        "network",
-        ("{Svc} unreachable in {region}", "Network misconfiguration affecting {svc}"),
-        "lb_unhealthy_hosts", 1.0,
-        "Firewall rule change applied to {region} network ACLs",
-        "connectivity issues",
-        "Load balancer health checks for {svc} fail only in {region}",
-        "Identified a firewall rule change blocking traffic from the load "
-        "balancer to {svc} in {region}",
-        "a network configuration change",
-        ("Shifting {svc} traffic away from {region}",
-         "Firewall rule change reverted in {region}. Health checks passing."),
-        "A firewall rule change in {region} blocked traffic between the load "
-        "balancer and {svc}",
-        (_Factor("Firewall rule changes were applied without peer review",
-                 "Require peer review for firewall rule changes", "prevention"),
-         _Factor("Firewall rule changes were applied to all zones at once",
-                 "Apply firewall rule changes one zone at a time", "prevention"),
-         _Factor("Load balancer health check alerts went to an unmonitored "
-                 "channel",
-                 "Route load balancer health check alerts to the on-call "
-                 "pager", "detection"),
-         _Factor("Regional traffic shifting for {svc} required manual steps",
-                 "Automate regional traffic shifting for {svc}", "mitigation")),
-        "Peer review and zone-by-zone rollout for firewall rule changes",
-    ),
-    _Scenario(
-        "cache",
-        ("{Svc} latency after cache failover", "Cache stampede on {svc}"),
-        "cache_hit_rate_drop", 20.0,
-        "Redis primary for {svc} fails over to a replica; cache hit rate "
-        "drops to 12%",
-        "slow responses",
-        "Database CPU for {svc} at 100%; almost every read misses the cache",
-        "Identified a cache stampede: the cold replica sent all {svc} reads "
-        "to the database",
-        "a cache failure that overloaded our database",
-        ("Rate limiting cache misses to the {svc} database",
-         "Cache warmed from snapshot. Hit rate back at 94%, database load "
-         "normal."),
-        "After a Redis failover the cold cache sent all {svc} reads to the "
-        "database, which saturated",
-        (_Factor("Cache replica was not warmed before failover",
-                 "Warm the cache replica continuously before failover",
-                 "prevention"),
-         _Factor("No request coalescing for cache misses",
-                 "Add request coalescing for cache misses in {svc}",
-                 "mitigation"),
-         _Factor("Cache hit rate drops were not alerted on",
-                 "Alert on cache hit rate drops for {svc}", "detection"),
-         _Factor("Database capacity assumed a warm cache",
-                 "Investigate the database capacity needed without a warm "
-                 "cache", "investigation")),
-        "Keep the {svc} cache replica warm and coalesce cache misses",
-    ),
-    _Scenario(
-        "migration",
-        ("{Svc} timeouts during schema migration",
-         "Table lock from migration on the {svc} database"),
-        "lock_wait_seconds", 5.0,
-        "Schema migration on the {svc} database starts rewriting the "
-        "{resource} table",
-        "timeouts",
-        "Queries on the {resource} table of {svc} wait on locks",
-        "Identified a schema migration holding an exclusive lock on the "
-        "{resource} table",
-        "a database migration that locked a table",
-        ("Cancelling the {svc} schema migration",
-         "Migration cancelled and locks released. Query latency back to normal."),
-        "A schema migration took an exclusive lock on the {resource} table of "
-        "{svc} during peak traffic",
-        (_Factor("Migration was not tested against production-sized data",
-                 "Test schema migrations against production-sized data",
-                 "prevention"),
-         _Factor("Migration ran during peak traffic",
-                 "Schedule schema migrations outside peak traffic", "process"),
-         _Factor("Lock wait time was not monitored",
-                 "Monitor database lock wait time for {svc}", "detection"),
-         _Factor("Migration tooling lacked an online mode",
-                 "Adopt online schema migration tooling", "prevention")),
-        "Run {svc} schema migrations with online migration tooling off-peak",
-    ),
-    _Scenario(
-        "queue",
-        ("Processing delays in {svc}", "{Svc} queue backlog"),
-        "consumer_lag_messages", 100000.0,
-        "Consumer lag on the {svc} queue exceeds 500,000 messages",
-        "processing delays",
-        "{svc} consumers restart every few seconds while processing the "
-        "same message",
-        "Identified a poison message causing {svc} consumers to crash and "
-        "retry in a loop",
-        "a malformed message blocking processing",
-        ("Moving the poison message to the dead letter queue",
-         "Scaling {svc} consumers out to drain the backlog",
-         "Backlog drained. {svc} processing delay back under 1 minute."),
-        "A malformed message crashed {svc} consumers repeatedly because "
-        "failed messages were retried without limit",
-        (_Factor("Failed messages were retried without limit",
-                 "Limit message retries and route failed messages to the "
-                 "dead letter queue", "repair"),
-         _Factor("Consumer lag alert fired only after 30 minutes",
-                 "Alert on consumer lag growth for the {svc} queue within 5 "
-                 "minutes", "detection"),
-         _Factor("Producers did not validate the message schema",
-                 "Validate the message schema in producers before publishing",
-                 "prevention"),
-         _Factor("Backlog drain procedure was undocumented",
-                 "Document the backlog drain procedure for {svc}", "process")),
-        "Bounded retries with a dead letter queue for {svc} consumers",
-    ),
-    _Scenario(
-        "dns",
-        ("DNS resolution failures for {svc}", "{Svc} unreachable after DNS change"),
-        "dns_nxdomain_rate", 1.0,
-        "DNS record for {svc}.internal updated with the wrong target",
-        "connectivity issues",
-        "Clients fail to connect to {svc}.internal; the address it resolves "
-        "to does not answer",
-        "Identified a DNS record change pointing {svc}.internal to a "
-        "decommissioned load balancer",
-        "an incorrect DNS change",
-        ("Reverting the DNS record for {svc}.internal",
-         "DNS record reverted and resolver caches flushed. Resolution "
-         "succeeding."),
-        "A DNS record change pointed {svc}.internal at a decommissioned load "
-        "balancer; a TTL of 1 hour delayed recovery",
-        (_Factor("DNS changes were not validated before applying",
-                 "Validate DNS changes with automated checks before applying",
-                 "prevention"),
-         _Factor("DNS record TTL of 1 hour delayed recovery",
-                 "Reduce the DNS record TTL for {svc}.internal to 5 minutes",
-                 "mitigation"),
-         _Factor("Synthetic checks did not cover internal DNS resolution",
-                 "Add synthetic checks for internal DNS resolution",
-                 "detection"),
-         _Factor("Decommissioned load balancer was still referenced in "
-                 "inventory",
-                 "Remove decommissioned load balancer references from "
-                 "inventory", "repair")),
-        "Automated validation of DNS changes and shorter TTLs for {svc}",
-    ),
-    _Scenario(
-        "credential_leak",
-        ("Unauthorized access to {svc} via leaked credential",
-         "Security incident: exposed {svc} API key"),
-        "anomalous_requests", 50.0,
-        "Anomalous API calls to {svc} from an unknown IP range using a "
-        "service API key",
-        "a security issue",
-        "Anomalous calls to {svc} all use one service API key",
-        "Identified a {svc} API key committed to a public repository two "
-        "days earlier",
-        "a leaked access credential",
-        ("Revoking the leaked {svc} API key",
-         "All {svc} credentials rotated. No further anomalous access."),
-        "A {svc} API key committed to a public repository was used to access "
-        "customer data",
-        (_Factor("Secret scanning was not enabled on public repositories",
-                 "Enable secret scanning on all public repositories",
-                 "prevention"),
-         _Factor("Service API keys had no expiry",
-                 "Enforce a 90 day expiry for service API keys", "prevention"),
-         _Factor("Anomalous access patterns were not alerted on",
-                 "Alert on anomalous access patterns to {svc}", "detection"),
-         _Factor("Credential rotation for {svc} was manual",
-                 "Automate credential rotation for {svc}", "repair")),
-        "Secret scanning, expiring API keys and automated rotation for {svc}",
-    ),
-    _Scenario(
-        "replication",
-        ("Data inconsistency in {svc}", "{Svc} replica diverged from primary"),
-        "replication_lag_seconds", 30.0,
-        "Replication lag on the {svc} database replica exceeds 15 minutes",
-        "data inconsistencies",
-        "Recent {resource} writes missing from {svc} after the database "
-        "failover",
-        "Identified a replica promoted during failover that was missing 15 "
-        "minutes of {resource} writes",
-        "a database failover that left data inconsistent",
-        ("Stopping writes to {svc} while reconciling",
-         "Missing {resource} writes replayed from the binlog. Data reconciled."),
-        "A lagging replica was promoted during failover, so {resource} writes "
-        "from the last 15 minutes were missing from {svc}",
-        (_Factor("Failover did not check replication lag before promotion",
-                 "Block replica promotion when replication lag exceeds 30 "
-                 "seconds", "prevention"),
-         _Factor("Replication lag was not alerted on",
-                 "Alert on replication lag above 30 seconds for {svc}",
-                 "detection"),
-         _Factor("Reconciliation from the binlog was manual",
-                 "Automate reconciliation from the binlog for {svc}", "repair"),
-         _Factor("Backup restore for {svc} was not rehearsed",
-                 "Rehearse the backup restore for {svc} quarterly", "process")),
-        "Lag-aware failover for the {svc} database",
-    ),
-)  # fmt: skip
-
-_SCENARIO_INDEX: Final = {scenario.key: i for i, scenario in enumerate(_SCENARIOS)}
-_GENERAL_SCENARIOS: Final = tuple(
-    (_SCENARIO_INDEX[key], weight)
-    for key, weight in (
-        ("bad_deploy", 0.20),
-        ("feature_flag", 0.12),
-        ("capacity", 0.10),
-        ("provider", 0.10),
-        ("db_pool", 0.07),
-        ("memory_leak", 0.07),
-        ("network", 0.07),
-        ("cache", 0.06),
-        ("disk_full", 0.05),
-        ("migration", 0.05),
-        ("queue", 0.05),
-        ("certificate", 0.03),
-        ("dns", 0.03),
-    )
-)
-_GENERAL_CUM: Final = tuple(
-    float(x) for x in np.cumsum([w for _, w in _GENERAL_SCENARIOS])
-)
-
-_DETECTIONS: Final = (
-    ("monitoring", "PagerDuty alert fired: {svc} error rate >{err_thr}% "
-     "(current: {err}%)", "datadog", "PD"),
-    ("monitoring", "Datadog alert: p99 latency on {endpoint} exceeds "
-     "{lat_thr}ms (current: {lat}ms)", "datadog", "DD"),
-    ("monitoring", "Prometheus alert {metric} firing for {svc}", "prometheus",
-     "PROM"),
-    ("monitoring", "Synthetic check failing for {endpoint} from {region}",
-     "synthetics", "SYN"),
-    ("support", "Customer support escalates {tickets} tickets about {feature}",
-     "customer_report", "ZD"),
-)  # fmt: skip
-_INVESTIGATIONS: Final = (
-    "Reviewing {svc} dashboards: error rate at {err}% on {endpoint}",
-    "Checked recent deployments and configuration changes for {svc}",
-    "Ruled out {other} as the source; its error rate is at baseline",
-    "Impact confirmed in {region}",
-    "Collected logs and thread dumps from {svc} pods",
-    "Reproduced the failure against {endpoint} in staging",
-    "Paged the {other} on-call to rule out a dependency problem",
-    "Compared traces of failing and successful requests to {endpoint}",
-)
-_VERIFICATIONS: Final = (
-    "Verifying the fix in staging before the production rollout",
-    "Confirmed the fix addresses the failing requests on {endpoint}",
-    "Reviewing customer reports for side effects of the fix",
-    "Checking {other} for knock-on effects",
-)
-_GENERIC_MITIGATIONS: Final = (
-    ("Restarting unhealthy {svc} pods", "restart"),
-    ("Scaling {svc} out from {replicas} to {replicas_up} replicas", "scale_out"),
-    ("Shifting {svc} traffic away from {region}", "traffic_shift"),
-    ("Enabling degraded mode for {feature}", "degraded_mode"),
-)
-_GENERIC_ACTIONS: Final = {
-    "detection": "Add an alert on {resource} request errors for {svc}",
-    "prevention": "Add pre-deployment checks for {svc}",
-    "mitigation": "Add a circuit breaker between {svc} and {other}",
-    "repair": "Fix retry handling in the {svc} client library",
-    "process": "Update the {svc} on-call runbook with this incident's diagnosis steps",
-    "investigation": "Investigate why {svc} alerts did not page sooner",
-}
-_ESCALATION_REASONS: Final = {
-    "customer_impact": "Customer impact confirmed: {users_text} users affected.",
-    "revenue_impact": "Failed transactions accumulating.",
-    "needs_expertise": "Need help from the owning team.",
-    "duration": "No mitigation in sight yet.",
-}
-_VERSION_CHANGES: Final = (
-    "Dependency updates",
-    "Bug fixes for {resource} pagination",
-    "Upgrade to a new base image",
-    "Enable request tracing",
-    "Refactor {resource} validation",
-    "Add metrics for {resource} endpoints",
-)
 # Statuses of the action items of a resolved incident.
 _ITEM_STATUSES: Final = (("open", 0.30), ("in_progress", 0.55), ("done", 1.0))
 # Deadline ranges in days after the resolution, inside the default policy
@@ -824,11 +276,6 @@ _FILLERS: Final = (
     ("mitigate", 0.70),
     ("verify", 0.82),
     ("monitor", 1.0),
-)
-_MONITORING: Final = (
-    "Metrics stable for {minutes} minutes. No recurrence of {symptom}.",
-    "Error rate at baseline for {minutes} minutes; keeping watch on {feature}.",
-    "No new alerts for {minutes} minutes since the fix.",
 )
 _REQUIRED_TYPES: Final = (
     ("detection", "prevention"),
@@ -967,7 +414,7 @@ class _Draft:
     affected_users: int
     revenue: str
     regions: list[str]
-    scenario: _Scenario
+    scenario: Scenario
     affected: list[int]
     other_index: int
     people: list[str]
@@ -993,11 +440,14 @@ class _Draft:
     channel: str
     id_via_comm: bool
     postmortem: str | None
-    factors: list[_Factor]
+    factors: list[Factor]
 
-    def __init__(self, d: _Draws, iso: Callable[[int], str]) -> None:
+    def __init__(
+        self, d: _Draws, iso: Callable[[int], str], text: ScenarioText
+    ) -> None:
         self.d = d
         self.iso = iso
+        self.text = text
         # Sorted by (time, phase, type, order of creation): at equal seconds
         # the phase keeps the story in order, whatever the event types.
         self.events: list[tuple[int, int, int, int, Document]] = []
@@ -1033,6 +483,7 @@ class _Builder:
 
     def __init__(self) -> None:
         self.clock = _Clock()
+        self.text = scenario_text()
         self.recent: deque[_Recent] = deque(maxlen=5)
 
     def build(
@@ -1047,7 +498,7 @@ class _Builder:
         t0: int,
         d: _Draws,
     ) -> Document:
-        x = _Draft(d, self.clock.iso)
+        x = _Draft(d, self.clock.iso, self.text)
         x.sev = sev
         x.label = _SEVERITY_LABELS[sev]
         x.service_index = service_index
@@ -1119,7 +570,7 @@ class _Builder:
             service = SERVICES[_pick_services(d, 1, -1)[0]]
             ts = x.t0 - d.integer(600, _DAY)
             version = f"{d.integer(1, 9)}.{d.integer(0, 40)}.{d.integer(0, 9)}"
-            change = d.pick(_VERSION_CHANGES).format(resource=service.resource)
+            change = d.pick(x.text.version_changes).format(resource=service.resource)
             deployment = {
                 "service": service.name,
                 "deployed_at": iso(ts),
@@ -1237,10 +688,11 @@ def _scenario_and_services(x: _Draft) -> None:
     elif x.data_risk:
         key = "replication" if d.chance(0.7) else "migration"
     else:
-        r = d.u() * _GENERAL_CUM[-1]
-        pick = min(bisect.bisect_right(_GENERAL_CUM, r), len(_GENERAL_CUM) - 1)
-        key = _SCENARIOS[_GENERAL_SCENARIOS[pick][0]].key
-    x.scenario = _SCENARIOS[_SCENARIO_INDEX[key]]
+        cumulative = x.text.general_cum
+        r = d.u() * cumulative[-1]
+        pick = min(bisect.bisect_right(cumulative, r), len(cumulative) - 1)
+        key = x.text.general[pick]
+    x.scenario = x.text.scenarios[key]
 
     n_affected = d.integer(*((2, 4), (1, 3), (1, 2), (0, 1), (0, 1))[level])
     picked = _pick_services(d, n_affected + 1, x.service_index)
@@ -1357,7 +809,8 @@ def _milestones(x: _Draft, phases: list[int], t0: int, is_open: bool) -> None:
 def _detection(x: _Draft, ts: int) -> None:
     d = x.d
     # Only customer-facing incidents get reported by customers.
-    how = _DETECTIONS[d.below(len(_DETECTIONS) - (not x.customer_facing))]
+    detections = x.text.detections
+    how = detections[d.below(len(detections) - (not x.customer_facing))]
     actor, text, source, prefix = how
     meta: Document
     if source == "customer_report":
@@ -1583,17 +1036,19 @@ def _filler_events(x: _Draft, count: int) -> None:
     d = x.d
     scenario = x.scenario
     slots = _filler_slots(x, count)
+    text = x.text
     for ts in slots["detect"]:
         _detection(x, ts)
     found = slots["investigate"]
-    offset = d.below(len(_INVESTIGATIONS))
+    notes = text.investigations
+    offset = d.below(len(notes))
     for j, ts in enumerate(found):
         # The clue to the cause comes last, just before it is identified.
         if j == len(found) - 1:
-            text = x.fill(scenario.clue)
+            note = x.fill(scenario.clue)
         else:
-            text = x.fill(_INVESTIGATIONS[(offset + j) % len(_INVESTIGATIONS)])
-        x.event(ts, 3, "investigation", d.pick(x.investigators), text, {})
+            note = x.fill(notes[(offset + j) % len(notes)])
+        x.event(ts, 3, "investigation", d.pick(x.investigators), note, {})
     for ts in slots["escalate"]:
         if x.level <= 1 and d.chance(0.5):
             target = d.pick(("VP Engineering", "Director of Engineering"))
@@ -1602,39 +1057,41 @@ def _filler_events(x: _Draft, count: int) -> None:
             on_call = (f"{x.fields['other']} on-call", "Database on-call")
             target = d.pick((*on_call, "Network on-call"))
             reason = d.pick(("needs_expertise", "duration"))
-        text = f"Escalated to {target}. " + x.fill(_ESCALATION_REASONS[reason])
+        note = f"Escalated to {target}. " + x.fill(text.escalation_reasons[reason])
         phase = 3 if ts <= x.t_id else 4
         x.event(
             ts,
             phase,
             "escalation",
             x.commander,
-            text,
+            note,
             {"escalated_to": target, "reason": reason},
         )
     attempts = [(x.fill(m), "mitigation_attempt") for m in scenario.mitigations[:-1]]
-    attempts += [(x.fill(m), action) for m, action in _GENERIC_MITIGATIONS]
+    attempts += [(x.fill(m.text), m.action) for m in text.generic_mitigations]
     for j, ts in enumerate(slots["mitigate"]):
-        text, action = attempts[j % len(attempts)]
-        x.event(ts, 4, "mitigation", x.ops, text, {"action": action})
-    offset = d.below(len(_VERIFICATIONS))
+        note, action = attempts[j % len(attempts)]
+        x.event(ts, 4, "mitigation", x.ops, note, {"action": action})
+    notes = text.verifications
+    offset = d.below(len(notes))
     for j, ts in enumerate(slots["verify"]):
-        text = x.fill(_VERIFICATIONS[(offset + j) % len(_VERIFICATIONS)])
-        x.event(ts, 4, "investigation", d.pick(x.investigators), text, {})
-    offset = d.below(len(_MONITORING))
+        note = x.fill(notes[(offset + j) % len(notes)])
+        x.event(ts, 4, "investigation", d.pick(x.investigators), note, {})
+    notes = text.monitoring
+    offset = d.below(len(notes))
     for j, ts in enumerate(slots["monitor"]):
         stable = (ts - x.t_mit) // 60
         meta: Document
         if stable:
-            template = _MONITORING[(offset + j) % len(_MONITORING)]
-            text = template.format(minutes=stable, **x.fields)
+            template = notes[(offset + j) % len(notes)]
+            note = template.format(minutes=stable, **x.fields)
             meta = {"monitoring_duration_minutes": stable, "stable": True}
         else:
-            text = (
+            note = (
                 f"Metrics recovering after the fix. Watching for {x.scenario.symptom}."
             )
             meta = {"stable": False}
-        x.event(ts, 5, "investigation", d.pick(x.investigators), text, meta)
+        x.event(ts, 5, "investigation", d.pick(x.investigators), note, meta)
 
 
 def _resolution_event(x: _Draft, clock: _Clock) -> None:
@@ -1659,7 +1116,7 @@ def _resolution_event(x: _Draft, clock: _Clock) -> None:
     x.event(x.t_res, 6, "resolution", x.commander, text, meta)
 
 
-def _factors(x: _Draft) -> list[_Factor]:
+def _factors(x: _Draft) -> list[Factor]:
     d = x.d
     n_factors = d.integer(2, 4)
     chosen = sorted(range(4), key=lambda _: d.u())[:n_factors]
@@ -1720,15 +1177,14 @@ def _action_items(x: _Draft, clock: _Clock) -> list[Document]:
     wanted = [(x.fill(f.action), f.type) for f in x.factors]
     required = _REQUIRED_TYPES[x.sev]
     present = {kind for _, kind in wanted}
+    generic = x.text.generic_actions
     wanted += [
-        (x.fill(_GENERIC_ACTIONS[kind]), kind)
-        for kind in required
-        if kind not in present
+        (x.fill(generic[kind]), kind) for kind in required if kind not in present
     ]
     if x.sev <= 2:
         for _ in range(d.integer(0, 2)):
-            kind = d.pick(tuple(_GENERIC_ACTIONS))
-            title = x.fill(_GENERIC_ACTIONS[kind])
+            kind = d.pick(tuple(generic))
+            title = x.fill(generic[kind])
             if all(title != w for w, _ in wanted):
                 wanted.append((title, kind))
     resolved_day = x.t_res // _DAY
@@ -1980,6 +1436,7 @@ def generate_dicts(
     start_utc, end_utc = _check_arguments(
         n, seed, start, end, open_fraction, flaw_fraction
     )
+    scenario_text()  # a broken scenario file fails here, not at the first record
     return _documents(
         int(n),
         None if seed is None else int(seed),
