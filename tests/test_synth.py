@@ -530,6 +530,10 @@ def test_action_items_in_a_clean_record(clean: list[dict[str, Any]]) -> None:
         required = {0: {"detection", "prevention"}, 3: {"prevention"}, 4: set()}
         assert required.get(level(doc), {"detection", "prevention"}) <= types
     assert set(seen_statuses) == {"open", "in_progress", "done"}
+    # The library reads every spelling back as a canonical type.
+    assert {ik.canonical_action_type(kind) for kind in seen_types} == set(
+        ik.CANONICAL_ACTION_TYPES
+    )
     assert {
         "detection",
         "prevention",
@@ -574,6 +578,24 @@ def test_flaws_appear_only_when_asked(clean: list[dict[str, Any]]) -> None:
     )
     assert all(len(kinds(doc)) <= 1 for doc in flawed)
     assert not any(kinds(doc) for doc in clean)
+
+
+def test_clean_records_draw_no_finding_from_the_default_checks(
+    clean: list[dict[str, Any]],
+) -> None:
+    # Deadlines, update cadence, required action types, severity against
+    # impact, postmortems: the records keep to the library's default policies.
+    for doc in clean:
+        assert ik.check(ik.from_dict(doc)) == [], doc["incident"]["id"]
+
+
+def test_imperfections_are_what_the_default_checks_report() -> None:
+    flawed = synth.generate(400, seed=99, flaw_fraction=1.0)
+    codes = Counter(finding.code for rec in flawed for finding in ik.check(rec))
+    # severity-below-impact, broken-promise, action-item-without-owner and
+    # deadline-beyond-policy, each dozens of times in 400.
+    assert set(codes) == {"IK101", "IK404", "IK501", "IK503"}
+    assert min(codes.values()) > 30
 
 
 # --- arguments ------------------------------------------------------------------------

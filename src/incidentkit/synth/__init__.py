@@ -55,7 +55,14 @@ from typing import Any, Final, NamedTuple
 
 import numpy as np
 
+from incidentkit.checks.engine import DEFAULT_DEADLINE_DAYS, CheckPolicy
 from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import (
+    CANONICAL_ACTION_TYPES,
+    DEFAULT_REQUIRED_TYPES_BY_LEVEL,
+)
+from incidentkit.figures.communications import DEFAULT_MAX_GAP_BY_LEVEL
+from incidentkit.figures.severity import DEFAULT_REVENUE_SCALE, DEFAULT_SEVERITY_POLICY
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.synth._scenarios import (
     Factor,
@@ -252,13 +259,45 @@ _SEVERITY_LABELS: Final = ("SEV0", "SEV1", "SEV2", "SEV3", "SEV4")
 
 # Statuses of the action items of a resolved incident.
 _ITEM_STATUSES: Final = (("open", 0.30), ("in_progress", 0.55), ("done", 1.0))
-# Deadline ranges in days after the resolution, inside the default policy
-# (P1 15, P2 30, P3 60 days) so that only deliberate imperfections are late.
+# Days after the resolution within which an item of each priority is due,
+# by the default deadline policy; ``P<n>`` is level n, as the checks read it.
+_DEADLINE_LIMIT: Final = {
+    f"P{level}": days for level, days in DEFAULT_DEADLINE_DAYS.items()
+}
+# Deadline ranges in days after the resolution: synth's own choice, inside
+# the limits above so that only deliberate imperfections are late.
 _DEADLINE_DAYS: Final = {"P1": (3, 14), "P2": (7, 28), "P3": (14, 56)}
-_DEADLINE_LIMIT: Final = {"P1": 15, "P2": 30, "P3": 60}
-# Update promises in minutes by severity: the first and the longest, both
-# inside the default communication cadence policy.
-_PROMISE_MINUTES: Final = ((15, 30), (15, 30), (30, 60), (60, 120), (60, 240))
+# Update promises in minutes by severity level: the first and the longest.
+# The longest is the default cadence limit (DEFAULT_MAX_GAP_BY_LEVEL), so
+# that updates, which come before their promise falls due, keep within it.
+# The policy sets no limit for SEV4; there synth promises at most four
+# hours. The first promises are synth's own choice, never above the longest.
+_FIRST_PROMISE_MINUTES: Final = (15, 15, 30, 60, 60)
+_UNLIMITED_PROMISE_MINUTES: Final = 240
+_LONGEST_PROMISE_MINUTES: Final = tuple(
+    DEFAULT_MAX_GAP_BY_LEVEL[level] // timedelta(minutes=1)
+    if level in DEFAULT_MAX_GAP_BY_LEVEL
+    else _UNLIMITED_PROMISE_MINUTES
+    for level in range(len(_SEVERITY_LABELS))
+)
+_PROMISE_MINUTES: Final = tuple(
+    (min(first, longest), longest)
+    for first, longest in zip(
+        _FIRST_PROMISE_MINUTES, _LONGEST_PROMISE_MINUTES, strict=True
+    )
+)
+# Revenue label by severity level, most harm first: the default severity
+# policy's scale read from the top, one label a level (critical for SEV0,
+# high for SEV1, medium, low, none for SEV4), as its criteria read them.
+_REVENUE_BY_LEVEL: Final = DEFAULT_REVENUE_SCALE[::-1]
+# The most severe level of the default severity policy (SEV1): it cannot
+# tell the impact of anything more severe apart from that level's.
+_MOST_SEVERE_POLICY_LEVEL: Final = min(
+    entry.level for entry in DEFAULT_SEVERITY_POLICY.levels
+)
+# Resolved incidents at this level or more severe need a scheduled
+# postmortem by the default checks (IK507).
+_POSTMORTEM_MAX_LEVEL: Final = CheckPolicy().postmortem_max_level
 _EVENT_RANK: Final = {
     "trigger": 0,
     "detection": 1,
@@ -277,14 +316,18 @@ _FILLERS: Final = (
     ("verify", 0.82),
     ("monitor", 1.0),
 )
-_REQUIRED_TYPES: Final = (
-    ("detection", "prevention"),
-    ("detection", "prevention"),
-    ("detection", "prevention"),
-    ("prevention",),
-    (),
+# The action-item types the default policy requires by severity level, in
+# the canonical order so that records do not depend on the order of a set.
+_REQUIRED_TYPES: Final = tuple(
+    tuple(
+        kind
+        for kind in CANONICAL_ACTION_TYPES
+        if kind in DEFAULT_REQUIRED_TYPES_BY_LEVEL.get(level, frozenset())
+    )
+    for level in range(len(_SEVERITY_LABELS))
 )
-# Spellings some teams use for the canonical action-item types.
+# Spellings some teams use for the canonical action-item types; the library
+# reads each back as its type (canonical_action_type).
 _ALIASES: Final = {
     "detection": "detect",
     "prevention": "prevent",
@@ -613,12 +656,13 @@ class _Builder:
 
 def _pick_flaw(d: _Draws, sev: int, is_open: bool) -> str:
     # Open incidents have no resolution date to count deadlines from, and
-    # the default severity policy tells SEV0 and SEV1 impact apart from
-    # nothing milder than SEV1's: under-declaring starts at SEV2.
+    # the default severity policy tells the impact of its most severe level
+    # (SEV1) apart from nothing more severe: a SEV1 whose impact is a SEV0's
+    # is not under-declared to it, so under-declaring starts one level below.
     kinds = [
         kind
         for kind in _FLAWS
-        if not (kind == "underdeclared" and sev <= 1)
+        if not (kind == "underdeclared" and sev <= _MOST_SEVERE_POLICY_LEVEL)
         and not (is_open and kind in ("missing_owner", "late_deadline"))
     ]
     flaw: str = d.pick(kinds)
@@ -658,7 +702,7 @@ def _impact(x: _Draft) -> Document:
     x.affected_users = round(x.users_pct / 100.0 * _USER_BASE[x.service_index])
     # Revenue one label per level, as the default severity policy reads it;
     # a SEV3 that customers do not see still costs a little (delayed jobs).
-    x.revenue = ("critical", "high", "medium", "low", "none")[level]
+    x.revenue = _REVENUE_BY_LEVEL[level]
     workaround = d.chance((0.0, 0.15, 0.5, 0.8, 0.9)[level])
     if level == 4:
         # Customers who notice a SEV4 have a workaround, or it would be a SEV3.
@@ -1099,7 +1143,10 @@ def _resolution_event(x: _Draft, clock: _Clock) -> None:
     x.postmortem = None
     if not x.resolved:
         return
-    if x.sev <= 2 or (x.sev == 3 and d.chance(0.5)):
+    # Half of the incidents one level milder than required get one too.
+    if x.sev <= _POSTMORTEM_MAX_LEVEL or (
+        x.sev == _POSTMORTEM_MAX_LEVEL + 1 and d.chance(0.5)
+    ):
         day = x.t_res // _DAY + d.integer(1, 5)
         if d.chance(0.2):  # some teams only fix the day
             x.postmortem = clock.day(day)
