@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import incidentkit as ik
 from incidentkit import synth
-from incidentkit.synth import _scenarios
+from incidentkit.synth import _draft, _generator, _scenarios
 
 UTC = timezone.utc
 N = 4_000  # large enough for the distribution checks, fast enough (~2 s)
@@ -688,8 +688,9 @@ def test_write_jsonl(
 ) -> None:
     if not orjson:
         monkeypatch.setitem(sys.modules, "orjson", None)  # import fails
-    # Lines are written a chunk at a time: two full chunks and a part.
-    monkeypatch.setattr(synth, "CHUNK", 8)
+    # Lines are written a chunk at a time: two full chunks and a part. The
+    # chunk size is read where the generator is defined.
+    monkeypatch.setattr(_generator, "CHUNK", 8)
     path = tmp_path / "incidents.jsonl"
     n = 19
     synth.write_jsonl(path, n, seed=12)
@@ -738,6 +739,22 @@ def test_every_scenario_is_drawn(docs: list[dict[str, Any]]) -> None:
         seen.update(key for key, p in patterns.items() if p.fullmatch(trigger))
     assert set(seen) == set(patterns)
     assert sum(seen.values()) == N  # each trigger matches one scenario
+
+
+def test_templates_may_use_exactly_the_fields_of_an_incident(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The check of the file and the generator agree on the placeholders.
+    seen: set[frozenset[str]] = set()
+    fill = _draft.Draft.fill
+
+    def spy(self: _draft.Draft, template: str) -> str:
+        seen.add(frozenset(self.fields))
+        return fill(self, template)
+
+    monkeypatch.setattr(_draft.Draft, "fill", spy)
+    list(synth.generate_dicts(3, seed=1))
+    assert seen == {_scenarios.FIELDS}
 
 
 def broken(change: Any) -> str:

@@ -33,8 +33,10 @@ from incidentkit.errors import ValidationError
 from incidentkit.figures.actions import CANONICAL_ACTION_TYPES
 
 __all__ = [
+    "CUSTOMER_REPORT",
     "ESCALATION_REASONS",
     "FIELDS",
+    "FILE_NAME",
     "NAMED_SCENARIOS",
     "Detection",
     "Factor",
@@ -79,7 +81,8 @@ _MONITORING_FIELDS: Final = FIELDS | {"minutes"}
 _VERSION_FIELDS: Final = frozenset({"resource"})
 _RAW: Final = frozenset[str]()  # written as is: no placeholders
 
-#: Scenarios the generator picks by name: security breaches and data risks.
+#: Scenarios the generator picks by name (``_sections``): security breaches
+#: and data integrity risks.
 NAMED_SCENARIOS: Final = ("credential_leak", "replication", "migration")
 
 #: The reasons escalation events give, as ``metadata.reason``.
