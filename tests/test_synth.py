@@ -9,6 +9,7 @@ the seeds are fixed, so a pass is a pass every time.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import math
@@ -17,6 +18,7 @@ import statistics
 import sys
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from hypothesis import strategies as st
 
 import incidentkit as ik
 from incidentkit import synth
+from incidentkit.synth import _draft, _generator, _scenarios
 
 UTC = timezone.utc
 N = 4_000  # large enough for the distribution checks, fast enough (~2 s)
@@ -527,6 +530,10 @@ def test_action_items_in_a_clean_record(clean: list[dict[str, Any]]) -> None:
         required = {0: {"detection", "prevention"}, 3: {"prevention"}, 4: set()}
         assert required.get(level(doc), {"detection", "prevention"}) <= types
     assert set(seen_statuses) == {"open", "in_progress", "done"}
+    # The library reads every spelling back as a canonical type.
+    assert {ik.canonical_action_type(kind) for kind in seen_types} == set(
+        ik.CANONICAL_ACTION_TYPES
+    )
     assert {
         "detection",
         "prevention",
@@ -571,6 +578,24 @@ def test_flaws_appear_only_when_asked(clean: list[dict[str, Any]]) -> None:
     )
     assert all(len(kinds(doc)) <= 1 for doc in flawed)
     assert not any(kinds(doc) for doc in clean)
+
+
+def test_clean_records_draw_no_finding_from_the_default_checks(
+    clean: list[dict[str, Any]],
+) -> None:
+    # Deadlines, update cadence, required action types, severity against
+    # impact, postmortems: the records keep to the library's default policies.
+    for doc in clean:
+        assert ik.check(ik.from_dict(doc)) == [], doc["incident"]["id"]
+
+
+def test_imperfections_are_what_the_default_checks_report() -> None:
+    flawed = synth.generate(400, seed=99, flaw_fraction=1.0)
+    codes = Counter(finding.code for rec in flawed for finding in ik.check(rec))
+    # severity-below-impact, broken-promise, action-item-without-owner and
+    # deadline-beyond-policy, each dozens of times in 400.
+    assert set(codes) == {"IK101", "IK404", "IK501", "IK503"}
+    assert min(codes.values()) > 30
 
 
 # --- arguments ------------------------------------------------------------------------
@@ -663,8 +688,9 @@ def test_write_jsonl(
 ) -> None:
     if not orjson:
         monkeypatch.setitem(sys.modules, "orjson", None)  # import fails
-    # Lines are written a chunk at a time: two full chunks and a part.
-    monkeypatch.setattr(synth, "CHUNK", 8)
+    # Lines are written a chunk at a time: two full chunks and a part. The
+    # chunk size is read where the generator is defined.
+    monkeypatch.setattr(_generator, "CHUNK", 8)
     path = tmp_path / "incidents.jsonl"
     n = 19
     synth.write_jsonl(path, n, seed=12)
@@ -674,3 +700,222 @@ def test_write_jsonl(
         synth.generate_dicts(n, seed=12)
     )
     assert len(ik.load_many(path).records) == n
+
+
+# --- the scenario text ----------------------------------------------------------------
+
+
+def scenario_data() -> dict[str, Any]:
+    resource = resources.files("incidentkit.synth").joinpath("scenarios.json")
+    data: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    return data
+
+
+def test_scenario_text_is_package_data_read_once() -> None:
+    text = _scenarios.scenario_text()
+    assert _scenarios.scenario_text() is text
+    data = scenario_data()
+    assert list(text.scenarios) == list(data["scenarios"])
+    assert len(text.scenarios) == 15
+    db_pool = text.scenarios["db_pool"]
+    assert db_pool.threshold == 90.0
+    assert db_pool.culprit == "other"
+    assert db_pool.factors[1].type == "detection"
+    assert text.general[0] == "bad_deploy"
+    assert text.general_cum[-1] == pytest.approx(1.0)
+
+
+def test_every_scenario_is_drawn(docs: list[dict[str, Any]]) -> None:
+    # A scenario is known by its trigger text, its template with anything
+    # for the placeholders. The rarest, a leaked credential (a security
+    # breach), comes about 9 times in 4,000 incidents; the seed is fixed.
+    patterns = {
+        key: re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(scenario["trigger"])))
+        for key, scenario in scenario_data()["scenarios"].items()
+    }
+    seen: Counter[str] = Counter()
+    for doc in docs:
+        trigger = doc["events"][0]["description"]
+        seen.update(key for key, p in patterns.items() if p.fullmatch(trigger))
+    assert set(seen) == set(patterns)
+    assert sum(seen.values()) == N  # each trigger matches one scenario
+
+
+def test_templates_may_use_exactly_the_fields_of_an_incident(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The check of the file and the generator agree on the placeholders.
+    seen: set[frozenset[str]] = set()
+    fill = _draft.Draft.fill
+
+    def spy(self: _draft.Draft, template: str) -> str:
+        seen.add(frozenset(self.fields))
+        return fill(self, template)
+
+    monkeypatch.setattr(_draft.Draft, "fill", spy)
+    list(synth.generate_dicts(3, seed=1))
+    assert seen == {_scenarios.FIELDS}
+
+
+def broken(change: Any) -> str:
+    data = scenario_data()
+    change(data)
+    return json.dumps(data)
+
+
+def set_in(path: list[Any], value: Any) -> Any:
+    def change(data: Any) -> None:
+        for key in path[:-1]:
+            data = data[key]
+        data[path[-1]] = value
+
+    return change
+
+
+def delete(path: list[Any]) -> Any:
+    def change(data: Any) -> None:
+        for key in path[:-1]:
+            data = data[key]
+        del data[path[-1]]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            set_in(["scenarios", "db_pool", "factors", 1, "type"], "prevent"),
+            "bad.json: scenarios.db_pool.factors[1].type: must be one of "
+            "detection, prevention, mitigation, repair, investigation, process "
+            "('prevent')",
+        ),
+        (
+            set_in(["scenarios", "dns", "trigger"], "DNS record for {svcc} updated"),
+            "bad.json: scenarios.dns.trigger: unknown placeholder {svcc}; "
+            "templates may use {Provider}, {Svc}, {endpoint}",
+        ),
+        (
+            set_in(["scenarios", "dns", "symptom"], "{svc} errors"),
+            "bad.json: scenarios.dns.symptom: is written as is, so it cannot use "
+            "{svc} ('{svc} errors')",
+        ),
+        (
+            set_in(["version_changes", 2], "Upgrade {svc}"),
+            "bad.json: version_changes[2]: unknown placeholder {svc}; templates "
+            "may use {resource} ('Upgrade {svc}')",
+        ),
+        (
+            set_in(["monitoring", 0], "Stable for {minutes minutes."),
+            "bad.json: monitoring[0]: not a valid template: ",
+        ),
+        (
+            set_in(["scenarios", "cache", "threshold"], "20"),
+            "bad.json: scenarios.cache.threshold: must be a number above 0 ('20')",
+        ),
+        (
+            delete(["scenarios", "queue", "root_cause"]),
+            "bad.json: scenarios.queue.root_cause: required key is missing",
+        ),
+        (
+            set_in(["scenarios", "queue", "root_casue"], "A typo"),
+            "bad.json: scenarios.queue.root_casue: unknown key; the keys are titles",
+        ),
+        (
+            delete(["scenarios", "queue", "factors", 3]),
+            "bad.json: scenarios.queue.factors: must be a list of exactly 4 factors "
+            "(a list)",
+        ),
+        (
+            delete(["scenarios", "credential_leak"]),
+            "bad.json: scenarios.credential_leak: required key is missing",
+        ),
+        (
+            set_in(["general_mix", "dsn"], 0.03),
+            "bad.json: general_mix.dsn: not a scenario key ('dsn')",
+        ),
+        (
+            set_in(["general_mix", "dns"], 0),
+            "bad.json: general_mix.dns: must be a number above 0 (0)",
+        ),
+        (
+            set_in(["scenarios", "bad_deploy", "culprit"], "them"),
+            "bad.json: scenarios.bad_deploy.culprit: must be one of svc, other "
+            "('them')",
+        ),
+        (
+            delete(["scenarios", "bad_deploy", "change"]),
+            "bad.json: scenarios.bad_deploy.change: required with culprit",
+        ),
+        (
+            delete(["generic_actions", "repair"]),
+            "bad.json: generic_actions.repair: required key is missing",
+        ),
+        (
+            set_in(["escalation_reasons", "boredom"], "Nothing to do."),
+            "bad.json: escalation_reasons.boredom: unknown key; the keys are "
+            "customer_impact, revenue_impact, needs_expertise, duration ('boredom')",
+        ),
+        (
+            lambda data: data["detections"].reverse(),
+            "bad.json: detections: the last detection, and only the last, must "
+            "have source 'customer_report' (a list)",
+        ),
+        (
+            set_in(["investigations"], []),
+            "bad.json: investigations: must be a non-empty list of strings (a list)",
+        ),
+        (
+            set_in(["titles"], ["A title"]),
+            "bad.json: titles: unknown key; the keys are scenarios",
+        ),
+    ],
+)
+def test_a_broken_scenario_file_names_the_file_key_and_value(
+    change: Any, expected: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as caught:
+        _scenarios.parse_scenarios(broken(change), "bad.json")
+    assert isinstance(caught.value, ValueError)
+    assert any(error.startswith(expected) for error in caught.value.errors), (
+        caught.value.errors
+    )
+
+
+def test_every_problem_of_a_scenario_file_is_listed() -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["scenarios"]["dns"]["threshold"] = -1
+        data["scenarios"]["cache"]["factors"][0]["type"] = "fix"
+
+    with pytest.raises(ik.ValidationError) as caught:
+        _scenarios.parse_scenarios(broken(change), "bad.json")
+    # In the order of the file: the cache scenario comes before dns.
+    assert [e.split(":")[1].strip() for e in caught.value.errors] == [
+        "scenarios.cache.factors[0].type",
+        "scenarios.dns.threshold",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"scenarios": {}', "bad.json: line 1 column 17: not valid JSON: "),
+        (
+            '{"scenarios": {"dns": {}, "dns": {}}}',
+            "bad.json: dns: duplicate key, one would hide the other",
+        ),
+        ("[]", "bad.json: (top level): must be an object (a list)"),
+    ],
+)
+def test_a_scenario_file_that_is_not_an_object_of_unique_keys(
+    text: str, expected: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as caught:
+        _scenarios.parse_scenarios(text, "bad.json")
+    assert caught.value.errors[0].startswith(expected)
+
+
+def test_the_shipped_scenario_file_reads_unchanged() -> None:
+    data = scenario_data()
+    text = _scenarios.parse_scenarios(json.dumps(copy.deepcopy(data)), "copy.json")
+    assert text == _scenarios.scenario_text()
