@@ -12,7 +12,7 @@ import bisect
 from collections import deque
 from typing import Final, NamedTuple
 
-from incidentkit.checks.engine import DEFAULT_DEADLINE_DAYS
+from incidentkit.figures.policy import DEFAULT_DEADLINE_DAYS
 from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     DEFAULT_REQUIRED_TYPES_BY_LEVEL,
