@@ -12,10 +12,10 @@ import incidentkit as ik
 from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     ActionItemPolicy,
-    action_item_coverage,
     canonical_action_type,
     meaningful_words,
 )
+from incidentkit.figures.incident import action_item_coverage
 from incidentkit.records.schema import ActionItem, Incident, IncidentRecord, Resolution
 from strategies import records
 
@@ -196,7 +196,9 @@ def test_required_types_by_severity(severity, required):
 def test_custom_required_types_merge_aliases():
     policy = ActionItemPolicy(required_types_by_level={2: ["Mitigate", "repair"]})
     rec = bare(ActionItem(title="x", type="mitigation"))
-    cov = action_item_coverage(rec, as_of=date(2024, 1, 1), policy=policy)
+    cov = action_item_coverage(
+        rec, as_of=date(2024, 1, 1), policy=ik.Policy(actions=policy)
+    )
     assert cov.required_types == {"mitigation", "repair"}
     assert cov.missing_types == {"repair"}
 
@@ -261,7 +263,9 @@ def test_one_shared_word_is_not_enough_by_default():
         "Database failover was slow",
     )
     lenient = ActionItemPolicy(min_shared_words=1)
-    cov = action_item_coverage(rec, as_of=date(2024, 1, 1), policy=lenient)
+    cov = action_item_coverage(
+        rec, as_of=date(2024, 1, 1), policy=ik.Policy(actions=lenient)
+    )
     assert cov.unaddressed_factors == ()
 
 
@@ -272,7 +276,7 @@ def test_custom_stop_words():
     )
     # "missing" is a stop word by default: "alert" alone, shared.
     assert action_item_coverage(rec, as_of=date(2024, 1, 1)).factor_items == ((0,),)
-    policy = ActionItemPolicy(stop_words={"ALERTS", "missing"})
+    policy = ik.Policy(actions=ActionItemPolicy(stop_words={"ALERTS", "missing"}))
     cov = action_item_coverage(rec, as_of=date(2024, 1, 1), policy=policy)
     assert cov.factor_items == ((),)
 
@@ -390,9 +394,11 @@ def test_custom_severity_labels():
 
     rec = bare(severity="Catastrophe")
     assert action_item_coverage(rec, as_of=date(2024, 1, 1)).required_types == set()
-    policy = ActionItemPolicy(severity_labels=SeverityLabels(names={"catastrophe": 0}))
+    policy = ik.Policy(severity_labels=SeverityLabels(names={"catastrophe": 0}))
     cov = action_item_coverage(rec, as_of=date(2024, 1, 1), policy=policy)
     assert cov.required_types == {"detection", "prevention"}
+    # The labels live in the Policy only, read by every rule alike.
+    assert not hasattr(ActionItemPolicy(), "severity_labels")
 
 
 def test_the_default_policy_cannot_change():
@@ -412,7 +418,7 @@ def test_a_lone_string_is_one_value_not_its_letters() -> None:
     assert ActionItemPolicy(stop_words="the").stop_words == frozenset({"the"})
     # The example is SEV1 and has a detection item: nothing is missing.
     coverage = action_item_coverage(
-        ik.example(), as_of=date(2024, 1, 30), policy=policy
+        ik.example(), as_of=date(2024, 1, 30), policy=ik.Policy(actions=policy)
     )
     assert coverage.missing_types == frozenset()
 
@@ -444,10 +450,6 @@ def test_a_lone_string_is_one_value_not_its_letters() -> None:
             "done_statuses: expected a string or a collection of strings (5)",
         ),
         ({"stop_words": [None]}, "stop_words: every item must be a string (None)"),
-        (
-            {"severity_labels": {"critical": 1}},
-            "severity_labels: expected a SeverityLabels, got dict",
-        ),
     ],
 )
 def test_bad_policy_arguments_raise_validation_error(
@@ -461,8 +463,14 @@ def test_bad_policy_arguments_raise_validation_error(
 @pytest.mark.parametrize(
     ("rec", "policy", "message"),
     [
-        ({}, ActionItemPolicy(), "rec: expected an IncidentRecord, got dict"),
-        ("example", "x", "policy: expected an ActionItemPolicy, got str"),
+        ({}, ik.DEFAULT_POLICY, "rec: expected an IncidentRecord, got dict"),
+        ("example", "x", "policy: expected a Policy, got str"),
+        # The action-item rules alone are no longer a policy: they go in one.
+        (
+            "example",
+            ActionItemPolicy(),
+            "policy: expected a Policy, got ActionItemPolicy",
+        ),
     ],
 )
 def test_action_item_coverage_checks_its_arguments(
@@ -471,4 +479,22 @@ def test_action_item_coverage_checks_its_arguments(
     record = ik.example() if rec == "example" else rec
     with pytest.raises(ik.ValidationError) as info:
         action_item_coverage(record, as_of=date.today(), policy=policy)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"severity_labels": {"critical": 1}},
+            "severity_labels: expected a SeverityLabels, got dict",
+        ),
+        ({"actions": "x"}, "actions: expected an ActionItemPolicy, got str"),
+    ],
+)
+def test_the_policy_checks_the_action_item_rules(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        ik.Policy(**kwargs)  # type: ignore[arg-type]
     assert info.value.errors == [message]

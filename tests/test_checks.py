@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -163,7 +164,7 @@ def test_ik102_major_level_is_a_policy_knob(example_doc):
     example_doc["impact"] = dict(HARMLESS_IMPACT)
     example_doc["resolution"]["customer_impact"]["data_loss"] = False
     assert run(example_doc, "IK102") == []
-    policy = CheckPolicy(severity=SeverityPolicy(major=3))
+    policy = ik.Policy(severity=SeverityPolicy(major=3))
     assert len(run(example_doc, "IK102", policy=policy)) == 1
 
 
@@ -191,12 +192,12 @@ def test_ik103_unknown_label(example_doc):
     (finding,) = run(example_doc, "IK103")
     assert where([finding]) == [("error", "incident.severity")]
     assert "severity 'urgent' maps to no level" in finding.message
-    assert "SeverityPolicy().with_labels({'urgent': <level>})" in finding.message
+    assert "Policy().with_labels({'urgent': <level>})" in finding.message
 
 
 def test_ik103_not_when_the_policy_maps_the_word(example_doc):
     example_doc["incident"]["severity"] = "urgent"
-    policy = CheckPolicy(severity=SeverityPolicy().with_labels({"urgent": 1}))
+    policy = ik.Policy().with_labels({"urgent": 1})
     assert run(example_doc, "IK103", policy=policy) == []
     assert run(example_doc, "IK101", policy=policy) == []
 
@@ -206,7 +207,7 @@ def test_team_labels_drive_the_cadence_and_required_types(example_doc):
     # required types apply, although the default labels do not know the word.
     example_doc["incident"]["severity"] = "urgent"
     example_doc["action_items"] = example_doc["action_items"][1:]  # no detection
-    policy = CheckPolicy(severity=SeverityPolicy().with_labels({"urgent": 1}))
+    policy = ik.Policy().with_labels({"urgent": 1})
     codes = [f.code for f in check(ik.from_dict(example_doc), policy=policy)]
     assert codes.count("IK403") == 2
     assert "IK505" in codes
@@ -290,8 +291,8 @@ def test_ik203_not_within_the_limit(example_doc, timestamp):
 
 def test_ik203_limit_is_a_policy_knob(example_doc):
     _early_event(example_doc, "2024-01-15T14:00:00Z")
-    policy = CheckPolicy(early_event_limit=timedelta(minutes=10))
-    assert len(run(example_doc, "IK203", policy=policy)) == 1
+    rules = CheckPolicy(early_event_limit=timedelta(minutes=10))
+    assert len(run(example_doc, "IK203", rules=rules)) == 1
 
 
 def test_ik204_event_long_after_the_resolution(example_doc):
@@ -545,7 +546,7 @@ def test_ik402_not_at_exactly_the_limit(example_doc):
 
 
 def test_ik403_not_with_a_longer_cadence():
-    policy = CheckPolicy(
+    policy = ik.Policy(
         communications=CommunicationPolicy(max_gap_by_level={1: timedelta(hours=2)})
     )
     assert [f for f in check(ik.example(), policy=policy) if f.code == "IK403"] == []
@@ -609,7 +610,7 @@ def test_ik503_not_for_an_open_incident(example_doc):
 
 
 def test_ik503_deadline_days_are_a_policy_knob():
-    policy = CheckPolicy(deadline_days={1: 20, 2: 30, 3: 60})
+    policy = ik.Policy(deadline_days={1: 20, 2: 30, 3: 60})
     assert [f for f in check(ik.example(), policy=policy) if f.code == "IK503"] == []
 
 
@@ -730,19 +731,19 @@ def test_every_rule_has_tests_here(code):
     ],
 )
 def test_ignore_by_code_prefix_family_or_name(ignore, gone):
-    codes = {f.code for f in check(ik.example(), policy=CheckPolicy(ignore=ignore))}
+    codes = {f.code for f in check(ik.example(), rules=CheckPolicy(ignore=ignore))}
     assert codes == {"IK304", "IK403", "IK404", "IK503"} - gone
 
 
 def test_select_then_ignore():
-    policy = CheckPolicy(select={"IK4", "IK304"}, ignore={"IK404"})
-    assert {f.code for f in check(ik.example(), policy=policy)} == {"IK304", "IK403"}
-    assert policy.enabled == ("IK304", "IK401", "IK402", "IK403")
+    rules = CheckPolicy(select={"IK4", "IK304"}, ignore={"IK404"})
+    assert {f.code for f in check(ik.example(), rules=rules)} == {"IK304", "IK403"}
+    assert rules.enabled == ("IK304", "IK401", "IK402", "IK403")
 
 
 def test_levels_relevel_and_a_code_beats_its_family():
-    policy = CheckPolicy(levels={"communications": "error", "IK404": "info"})
-    levels = {f.code: f.level for f in check(ik.example(), policy=policy)}
+    rules = CheckPolicy(levels={"communications": "error", "IK404": "info"})
+    levels = {f.code: f.level for f in check(ik.example(), rules=rules)}
     assert levels == {
         "IK304": "warning",
         "IK403": "error",
@@ -769,11 +770,6 @@ def test_levels_relevel_and_a_code_beats_its_family():
         ({"levels": ["IK101"]}, "levels: expected a mapping of rule to level"),
         ({"ignore": 101}, "ignore/select: expected codes or rule names (101)"),
         (
-            {"deadline_days": {1: -3}},
-            "deadline_days[1]: must map a priority level (int) to a number of "
-            "days >= 0 (-3)",
-        ),
-        (
             {"resolution_grace": timedelta(minutes=-1)},
             "resolution_grace: must be a timedelta >= 0 "
             "(datetime.timedelta(days=-1, seconds=86340))",
@@ -786,13 +782,27 @@ def test_bad_policy_values_name_the_parameter(kwargs, error):
     assert caught.value.errors[0].startswith(error)
 
 
+def test_bad_deadline_days_name_the_parameter():
+    # The deadlines moved from the linter's rules to the one Policy.
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.Policy(deadline_days={1: -3})
+    assert caught.value.errors[0].startswith(
+        "deadline_days[1]: must map a priority level (int) to a number of "
+        "days >= 0 (-3)"
+    )
+
+
 def test_bad_arguments_raise_validation_errors():
     with pytest.raises(ik.ValidationError, match=r"as_of: a datetime needs a UTC"):
         check(ik.example(), as_of=datetime(2024, 3, 1))
     with pytest.raises(ik.ValidationError, match=r"as_of: must be a date"):
         check(ik.example(), as_of="2024-03-01")  # type: ignore[arg-type]
-    with pytest.raises(ik.ValidationError, match=r"policy: expected a CheckPolicy"):
+    with pytest.raises(ik.ValidationError, match=r"rules: expected a CheckPolicy"):
+        check(ik.example(), rules={"ignore": []})  # type: ignore[arg-type]
+    with pytest.raises(ik.ValidationError, match=r"policy: expected a Policy"):
         check(ik.example(), policy={"ignore": []})  # type: ignore[arg-type]
+    with pytest.raises(ik.ValidationError, match=r"policy: expected a Policy"):
+        check(ik.example(), policy=CheckPolicy())  # type: ignore[arg-type]
     with pytest.raises(ik.ValidationError, match=r"rec: expected an IncidentRecord"):
         check(ik.to_dict(ik.example()))  # type: ignore[arg-type]
     with pytest.raises(ik.ValidationError, match=r"records\[1\]: expected an Incid"):
@@ -965,8 +975,8 @@ def test_ordered_milestones_never_get_ik201(rec):
 
 @given(records())
 def test_ignoring_everything_finds_nothing_and_relevel_applies(rec):
-    assert check(rec, policy=CheckPolicy(ignore={"IK"})) == []
-    infos = check(rec, policy=CheckPolicy(levels={"IK": "info"}))
+    assert check(rec, rules=CheckPolicy(ignore={"IK"})) == []
+    infos = check(rec, rules=CheckPolicy(levels={"IK": "info"}))
     assert {f.level for f in infos} <= {"info"}
     assert len(infos) == len(check(rec))
 
@@ -995,10 +1005,6 @@ def test_a_lone_status_is_one_status_not_its_letters() -> None:
     ("kwargs", "message"),
     [
         (
-            {"deadline_days": [1]},
-            "deadline_days: expected a mapping of priority level to days ([1])",
-        ),
-        (
             {"resolved_statuses": 5},
             "resolved_statuses: expected a string or a collection of strings (5)",
         ),
@@ -1007,13 +1013,6 @@ def test_a_lone_status_is_one_status_not_its_letters() -> None:
             "open_statuses: every item must be a string (None)",
         ),
         ({"postmortem_max_level": "2"}, "postmortem_max_level: must be an int ('2')"),
-        ({"severity": "x"}, "severity: expected a SeverityPolicy, got str"),
-        (
-            {"communications": "x"},
-            "communications: expected a CommunicationPolicy, got str",
-        ),
-        ({"actions": "x"}, "actions: expected an ActionItemPolicy, got str"),
-        ({"milestones": "x"}, "milestones: expected a MilestonePolicy, got str"),
     ],
 )
 def test_bad_policy_arguments_raise_validation_error(
@@ -1024,10 +1023,46 @@ def test_bad_policy_arguments_raise_validation_error(
     assert info.value.errors == [message]
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"deadline_days": [1]},
+            "deadline_days: expected a mapping of priority level to days ([1])",
+        ),
+        ({"severity": "x"}, "severity: expected a SeverityPolicy, got str"),
+        (
+            {"communications": "x"},
+            "communications: expected a CommunicationPolicy, got str",
+        ),
+        ({"actions": "x"}, "actions: expected an ActionItemPolicy, got str"),
+        ({"milestones": "x"}, "milestones: expected a MilestonePolicy, got str"),
+    ],
+)
+def test_the_figures_rules_the_checks_follow_are_checked_by_the_policy(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    # These were CheckPolicy fields; they belong to the one Policy now.
+    with pytest.raises(ik.ValidationError) as info:
+        ik.Policy(**kwargs)
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    "field", ["severity", "communications", "actions", "milestones", "deadline_days"]
+)
+def test_the_linter_rules_no_longer_hold_the_figures_rules(field: str) -> None:
+    assert field not in attrs.fields_dict(CheckPolicy)
+    assert field in attrs.fields_dict(ik.Policy)
+
+
 def test_check_names_a_bad_record_and_policy() -> None:
     with pytest.raises(ik.ValidationError) as info:
         check({})  # type: ignore[arg-type]
     assert info.value.errors == ["rec: expected an IncidentRecord, got dict"]
     with pytest.raises(ik.ValidationError) as info:
         check(ik.example(), policy="x")  # type: ignore[arg-type]
-    assert info.value.errors == ["policy: expected a CheckPolicy, got str"]
+    assert info.value.errors == ["policy: expected a Policy, got str"]
+    with pytest.raises(ik.ValidationError) as info:
+        check(ik.example(), rules="x")  # type: ignore[arg-type]
+    assert info.value.errors == ["rules: expected a CheckPolicy, got str"]

@@ -329,7 +329,7 @@ def incidents(tmp_path_factory):
 
 def _by_severity(records):
     """time_to_resolve in seconds per severity level, with a plain loop."""
-    from incidentkit.figures.timeline import phase_durations
+    from incidentkit.figures.incident import phase_durations
 
     values: dict[int, list[float]] = {}
     missing: dict[int, int] = {}

@@ -15,9 +15,9 @@ from incidentkit.figures.communications import (
     CommunicationPolicy,
     Gap,
     Promise,
-    communications_summary,
     parse_promise,
 )
+from incidentkit.figures.incident import communications_summary
 from incidentkit.records.schema import (
     Communication,
     Event,
@@ -104,8 +104,9 @@ def test_example_long_gaps_for_sev1():
         Gap(at(15, 20), at(16, 50), minutes(90), minutes(30), 4, "communications"),
     )
     lenient = CommunicationPolicy(max_gap_by_level={1: minutes(90)})
+    policy = ik.Policy(communications=lenient)
     # 90 minutes is not longer than 90 minutes.
-    assert communications_summary(ik.example(), lenient).long_gaps == ()
+    assert communications_summary(ik.example(), policy=policy).long_gaps == ()
 
 
 def test_example_without_communications_section_uses_status_page_events():
@@ -316,11 +317,13 @@ def test_custom_audiences_and_milestone_policy():
         ),
         events=(Event(timestamp=at(10, 20), type=EventType.DECLARATION),),
     )
-    policy = CommunicationPolicy(external_audiences={"Customers"})
-    milestone_policy = attrs.evolve(
-        DEFAULT_MILESTONE_POLICY, declared=(EarliestEvent("declaration"),)
+    policy = ik.Policy(
+        communications=CommunicationPolicy(external_audiences={"Customers"}),
+        milestones=attrs.evolve(
+            DEFAULT_MILESTONE_POLICY, declared=(EarliestEvent("declaration"),)
+        ),
     )
-    summary = communications_summary(rec, policy, milestone_policy=milestone_policy)
+    summary = communications_summary(rec, policy=policy)
     assert summary.external_updates == (at(10, 30),)
     assert summary.time_to_first_update == minutes(10)  # 10:20 → 10:30
 
@@ -461,13 +464,12 @@ def test_custom_severity_labels():
 
     rec = record(external(at(10, 0)), external(at(10, 45)), severity="Catastrophe")
     assert communications_summary(rec).long_gaps == ()
-    policy = CommunicationPolicy(
-        severity_labels=SeverityLabels(names={"catastrophe": 0})
-    )
+    policy = ik.Policy(severity_labels=SeverityLabels(names={"catastrophe": 0}))
     # SEV0 allows 30 minutes; the gap is 45.
-    assert [g.length for g in communications_summary(rec, policy).long_gaps] == [
-        minutes(45)
-    ]
+    summary = communications_summary(rec, policy=policy)
+    assert [g.length for g in summary.long_gaps] == [minutes(45)]
+    # The labels live in the Policy only, read by every rule alike.
+    assert not hasattr(CommunicationPolicy(), "severity_labels")
 
 
 def test_promise_delay_defaults_to_its_span():
@@ -492,7 +494,9 @@ def test_a_lone_audience_or_channel_is_one_value() -> None:
     assert policy.external_audiences == frozenset({"external"})
     assert policy.fallback_channels == frozenset({"status_page"})
     # The example's audiences: external, internal, external ×3 → indices 0, 2-4.
-    summary = communications_summary(ik.example(), policy)
+    summary = communications_summary(
+        ik.example(), policy=ik.Policy(communications=policy)
+    )
     assert summary.external_indices == (0, 2, 3, 4)
 
 
@@ -519,10 +523,6 @@ def test_a_lone_audience_or_channel_is_one_value() -> None:
             {"fallback_channels": None},
             "fallback_channels: expected a string or a collection of strings (None)",
         ),
-        (
-            {"severity_labels": "x"},
-            "severity_labels: expected a SeverityLabels, got str",
-        ),
     ],
 )
 def test_bad_policy_arguments_raise_validation_error(
@@ -538,11 +538,12 @@ def test_bad_policy_arguments_raise_validation_error(
     [
         ("x", {}, "rec: expected an IncidentRecord, got str"),
         ({}, {}, "rec: expected an IncidentRecord, got dict"),
-        ("example", {"policy": "x"}, "policy: expected a CommunicationPolicy, got str"),
+        ("example", {"policy": "x"}, "policy: expected a Policy, got str"),
+        # The cadence rules alone are no longer a policy: they go in one.
         (
             "example",
-            {"milestone_policy": "x"},
-            "milestone_policy: expected a MilestonePolicy, got str",
+            {"policy": CommunicationPolicy()},
+            "policy: expected a Policy, got CommunicationPolicy",
         ),
     ],
 )
@@ -552,6 +553,28 @@ def test_communications_summary_checks_its_arguments(
     record = ik.example() if rec == "example" else rec
     with pytest.raises(ik.ValidationError) as info:
         communications_summary(record, **kwargs)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"severity_labels": "x"},
+            "severity_labels: expected a SeverityLabels, got str",
+        ),
+        (
+            {"communications": "x"},
+            "communications: expected a CommunicationPolicy, got str",
+        ),
+        ({"milestones": "x"}, "milestones: expected a MilestonePolicy, got str"),
+    ],
+)
+def test_the_policy_checks_the_cadence_rules(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        ik.Policy(**kwargs)  # type: ignore[arg-type]
     assert info.value.errors == [message]
 
 

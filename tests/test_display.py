@@ -8,8 +8,7 @@ import attrs
 import pytest
 
 import incidentkit as ik
-from incidentkit.figures.impact import impact_score
-from incidentkit.figures.timeline import phase_durations
+from incidentkit.figures.incident import impact_score, phase_durations
 from incidentkit.render import html as display
 from incidentkit.render.html import (
     Findings,
@@ -283,7 +282,7 @@ def test_no_input_is_modified():
 
 
 def test_communications_summary_html_of_the_example():
-    from incidentkit.figures.communications import communications_summary
+    from incidentkit.figures.incident import communications_summary
 
     fragment = display.communications_summary_html(communications_summary(ik.example()))
     # Declared 14:23, first status-page update 14:30: 7 min. Gaps 15, 35 and
@@ -295,7 +294,7 @@ def test_communications_summary_html_of_the_example():
 def test_action_item_coverage_html_of_the_example():
     from datetime import date
 
-    from incidentkit.figures.actions import action_item_coverage
+    from incidentkit.figures.incident import action_item_coverage
 
     coverage = action_item_coverage(ik.example(), as_of=date(2024, 1, 30))
     fragment = display.action_item_coverage_html(coverage)

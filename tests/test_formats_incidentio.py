@@ -104,9 +104,9 @@ def test_events_are_in_time_order_whatever_their_values(closed_doc):
 
 
 def test_milestones_measure_from_impact_start(closed_doc):
-    from incidentkit.figures import timeline
+    from incidentkit.figures import incident
 
-    durations = timeline.phase_durations(from_incidentio(closed_doc))
+    durations = incident.phase_durations(from_incidentio(closed_doc))
     # Impact started 13:09:00 → Identified 13:31:20: 22 min 20 s.
     assert durations.time_to_identify.total_seconds() == 22 * 60 + 20
     # 13:09:00 → Fixed 13:50:00: 41 min, the outage the summary describes.

@@ -173,9 +173,9 @@ def test_an_open_incident_without_its_log():
 
 
 def test_milestones_of_an_imported_incident(resolved_doc):
-    from incidentkit.figures import timeline
+    from incidentkit.figures import incident
 
-    marks = timeline.milestones(from_pagerduty(resolved_doc))
+    marks = incident.milestones(from_pagerduty(resolved_doc))
     assert marks.started == at("2024-05-02T09:14:07Z")  # the trigger
     assert marks.declared == at("2024-05-02T09:14:07Z")  # created_at
     assert marks.resolved == at("2024-05-02T10:41:52Z")

@@ -201,14 +201,14 @@ def test_display_at_is_the_update_time_else_created_at():
 
 
 def test_first_identified_update_is_the_identified_milestone():
-    from incidentkit.figures import timeline
+    from incidentkit.figures import incident
 
     doc = incident_doc()
     doc["incident_updates"].insert(
         1, update("identified", "2024-03-01T10:30:00Z", "Still the same cause.")
     )
     rec = from_statuspage(doc)
-    assert timeline.milestones(rec).identified == at("2024-03-01T10:20:00Z")
+    assert incident.milestones(rec).identified == at("2024-03-01T10:20:00Z")
 
 
 def test_first_monitoring_update_is_the_only_mitigation_event():
@@ -450,9 +450,9 @@ def test_a_corpus_incident_checked_by_hand(corpus, loaded):
         ("mitigation", at("2021-08-10T22:37:02.850Z"), None),
         ("communication", at("2021-08-10T23:10:51.289Z"), "resolved"),
     ]
-    from incidentkit.figures import timeline
+    from incidentkit.figures import incident
 
-    durations = timeline.phase_durations(rec)
+    durations = incident.phase_durations(rec)
     # started 20:09:03.894 → identified 22:24:05.186: 2 h 15 min 1.292 s
     assert durations.time_to_identify.total_seconds() == pytest.approx(
         2 * 3600 + 15 * 60 + 1.292

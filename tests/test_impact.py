@@ -16,8 +16,8 @@ from incidentkit.figures.impact import (
     COMPONENT_GROUPS,
     ImpactScales,
     ImpactWeights,
-    impact_score,
 )
+from incidentkit.figures.incident import impact_score
 from incidentkit.records.schema import (
     CustomerImpact,
     Event,
@@ -109,7 +109,7 @@ def test_weights_are_relative():
     only = dict.fromkeys(ImpactWeights().as_dict(), 0.0)
     weights = ImpactWeights(**{**only, "security_breach": 2.0, "data_loss": 2.0})
     breach = bare(Impact(security_breach=True))
-    result = impact_score(breach, weights)
+    result = impact_score(breach, policy=ik.Policy(impact_weights=weights))
     assert result.score == 50.0
     assert result.components["security_breach"].contribution == 50.0
     assert result.components["data_loss"].contribution == 0.0
@@ -254,7 +254,7 @@ def test_custom_scales():
     rec = bare(
         Impact(revenue_impact="huge", customer_facing=False, degradation_type="full")
     )
-    result = impact_score(rec, scales=scales)
+    result = impact_score(rec, policy=ik.Policy(impact_scales=scales))
     assert result.components["revenue_level"].value == 1.0
     assert result.components["degradation"].value == 0.0
 
@@ -394,7 +394,8 @@ def test_huge_weights():
     with pytest.raises(ik.ValidationError, match="sum must be finite"):
         ImpactWeights(duration=1e308, security_breach=1e308)
     weights = ImpactWeights(**dict.fromkeys(ImpactWeights().as_dict(), 1e300))
-    result = impact_score(bare(Impact(security_breach=True)), weights)
+    policy = ik.Policy(impact_weights=weights)
+    result = impact_score(bare(Impact(security_breach=True)), policy=policy)
     # One component of twelve at 1: 100 / 12 points.
     assert result.score == pytest.approx(100 / 12)
 
@@ -428,23 +429,34 @@ def test_bad_scales_raise_validation_error(
 
 
 @pytest.mark.parametrize(
-    ("rec", "args", "kwargs", "message"),
+    ("rec", "policy", "message"),
     [
-        ({}, (), {}, "rec: expected an IncidentRecord, got dict"),
-        ("example", ("x",), {}, "weights: expected an ImpactWeights, got str"),
-        ("example", (), {"scales": "x"}, "scales: expected an ImpactScales, got str"),
-        (
-            "example",
-            (),
-            {"milestone_policy": "x"},
-            "milestone_policy: expected a MilestonePolicy, got str",
-        ),
+        ({}, ik.DEFAULT_POLICY, "rec: expected an IncidentRecord, got dict"),
+        ("example", "x", "policy: expected a Policy, got str"),
+        # The weights alone are no longer a policy: they go in one.
+        ("example", ImpactWeights(), "policy: expected a Policy, got ImpactWeights"),
     ],
 )
 def test_impact_score_checks_its_arguments(
-    rec: object, args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+    rec: object, policy: object, message: str
 ) -> None:
     record = ik.example() if rec == "example" else rec
     with pytest.raises(ik.ValidationError) as info:
-        impact_score(record, *args, **kwargs)  # type: ignore[arg-type]
+        impact_score(record, policy=policy)  # type: ignore[arg-type]
+    assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"impact_weights": "x"}, "impact_weights: expected an ImpactWeights, got str"),
+        ({"impact_scales": "x"}, "impact_scales: expected an ImpactScales, got str"),
+        ({"milestones": "x"}, "milestones: expected a MilestonePolicy, got str"),
+    ],
+)
+def test_the_policy_checks_the_impact_rules(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ik.ValidationError) as info:
+        ik.Policy(**kwargs)
     assert info.value.errors == [message]

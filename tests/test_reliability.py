@@ -28,19 +28,15 @@ from hypothesis import strategies as st
 import incidentkit as ik
 import incidentkit.records.io
 from incidentkit.checks.engine import Finding, check
-from incidentkit.figures.actions import (
-    CANONICAL_ACTION_TYPES,
-    ActionItemPolicy,
+from incidentkit.figures.actions import CANONICAL_ACTION_TYPES, ActionItemPolicy
+from incidentkit.figures.incident import (
     action_item_coverage,
-)
-from incidentkit.figures.communications import communications_summary
-from incidentkit.figures.impact import impact_score
-from incidentkit.figures.timeline import (
-    PHASE_NAMES,
-    Milestones,
+    communications_summary,
+    impact_score,
     milestones,
     phase_durations,
 )
+from incidentkit.figures.timeline import PHASE_NAMES, Milestones
 from incidentkit.records.converter import MAX_JSON_DEPTH
 from incidentkit.records.schema import (
     MAX_COUNT,

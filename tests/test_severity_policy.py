@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import incidentkit as ik
+from incidentkit.figures.incident import expected_severity
 from incidentkit.figures.severity import (
     DEFAULT_SEVERITY_POLICY,
     Criterion,
     SeverityLevel,
     SeverityPolicy,
-    expected_severity,
 )
 from incidentkit.records.labels import SeverityLabels
 from incidentkit.records.schema import CustomerImpact, Impact, Resolution
@@ -176,38 +176,54 @@ def test_revenue_label_off_the_scale_is_unknown_not_harmless():
 
 
 def test_team_labels_and_custom_levels():
-    policy = SeverityPolicy(
-        levels=(
-            SeverityLevel(
-                1,
-                "critical",
-                "customers are down",
-                (Criterion("down", "customers are down", degradation="full"),),
+    policy = ik.Policy(
+        severity=SeverityPolicy(
+            levels=(
+                SeverityLevel(
+                    1,
+                    "critical",
+                    "customers are down",
+                    (Criterion("down", "customers are down", degradation="full"),),
+                ),
+                SeverityLevel(2, "major", "anything else"),
             ),
-            SeverityLevel(2, "major", "anything else"),
         ),
-        labels=SeverityLabels(names={"critical": 1, "major": 2}, numbered=False),
+        severity_labels=SeverityLabels(
+            names={"critical": 1, "major": 2}, numbered=False
+        ),
     )
     rec = with_impact(attrs.evolve(HARMLESS, degradation_type="full"))
-    verdict = expected_severity(rec, policy)
+    verdict = expected_severity(rec, policy=policy)
     assert (verdict.level, verdict.label) == (1, "critical")
-    assert policy.label(2) == "major"
+    assert policy.severity.label(2) == "major"
+    assert (policy.level("Major"), policy.level("SEV1")) == (2, None)
 
 
 def test_with_labels_renames_levels_and_maps_words():
-    policy = DEFAULT_SEVERITY_POLICY.with_labels(
-        {"critical": 1, "major": 2, "urgent": 1}
-    )
-    assert [level.label for level in policy.levels] == [
+    policy = ik.Policy().with_labels({"critical": 1, "major": 2, "urgent": 1})
+    assert [level.label for level in policy.severity.levels] == [
         "critical",
         "major",
         "SEV3",
         "SEV4",
     ]
-    assert policy.labels.level("URGENT") == 1
-    assert policy.labels.level("SEV3") == 3
+    assert policy.level("URGENT") == 1
+    assert policy.level("SEV3") == 3
+    assert policy.severity_labels.level("urgent") == 1
     # The criteria are unchanged.
-    assert policy.levels[0].criteria == DEFAULT_SEVERITY_POLICY.levels[0].criteria
+    assert (
+        policy.severity.levels[0].criteria == DEFAULT_SEVERITY_POLICY.levels[0].criteria
+    )
+    # So are the other rules, and the policy it came from.
+    assert (
+        attrs.evolve(
+            policy,
+            severity=DEFAULT_SEVERITY_POLICY,
+            severity_labels=ik.DEFAULT_POLICY.severity_labels,
+        )
+        == ik.Policy()
+    )
+    assert ik.DEFAULT_POLICY.level("urgent") is None
 
 
 @pytest.mark.parametrize(
@@ -254,7 +270,9 @@ def test_criterion_without_conditions_always_holds():
     policy = SeverityPolicy(
         levels=(SeverityLevel(3, "SEV3", "floor", (Criterion("any", "always"),)),)
     )
-    verdict = expected_severity(with_impact(None, None), policy)
+    verdict = expected_severity(
+        with_impact(None, None), policy=ik.Policy(severity=policy)
+    )
     assert (verdict.level, verdict.possible_level) == (3, 3)
     assert verdict.matched[0].facts == ()
 
@@ -422,11 +440,11 @@ def test_each_harm_can_raise_the_level():
     ("make", "message"),
     [
         (
-            lambda: SeverityPolicy().with_labels({"critical": "x"}),
+            lambda: ik.Policy().with_labels({"critical": "x"}),
             "names['critical']: a level must be an int ('x')",
         ),
         (
-            lambda: SeverityPolicy().with_labels(5),
+            lambda: ik.Policy().with_labels(5),
             "names: expected a mapping of label to level (5)",
         ),
         (lambda: SeverityPolicy(major="x"), "major: must be an int ('x')"),
@@ -440,8 +458,12 @@ def test_each_harm_can_raise_the_level():
             "levels[0]: expected a SeverityLevel, got int",
         ),
         (
-            lambda: SeverityPolicy(labels="x"),
-            "labels: expected a SeverityLabels, got str",
+            lambda: ik.Policy(severity_labels="x"),
+            "severity_labels: expected a SeverityLabels, got str",
+        ),
+        (
+            lambda: ik.Policy(severity="x"),
+            "severity: expected a SeverityPolicy, got str",
         ),
         (
             lambda: SeverityPolicy(revenue_scale=[1]),
@@ -462,16 +484,25 @@ def test_bad_policy_arguments_raise_validation_error(make: Any, message: str) ->
 def test_with_labels_of_a_bad_level_leaves_check_working() -> None:
     # Before the fix the bad level got in and check() failed with TypeError.
     with pytest.raises(ik.ValidationError):
-        SeverityPolicy().with_labels({"critical": "x"})
-    assert SeverityPolicy().with_labels({"critical": 1}).labels.level("critical") == 1
+        ik.Policy().with_labels({"critical": "x"})
+    policy = ik.Policy().with_labels({"critical": 1})
+    assert policy.level("critical") == 1
+    found = [(f.code, f.path) for f in ik.check(ik.example(), policy=policy)]
+    assert found == [(f.code, f.path) for f in ik.check(ik.example())]
 
 
 @pytest.mark.parametrize(
     ("rec", "policy", "message"),
     [
-        ({}, None, "rec: expected an IncidentRecord, got dict"),
-        (None, None, "rec: expected an IncidentRecord, got NoneType"),
-        ("example", "x", "policy: expected a SeverityPolicy, got str"),
+        ({}, ik.DEFAULT_POLICY, "rec: expected an IncidentRecord, got dict"),
+        (None, ik.DEFAULT_POLICY, "rec: expected an IncidentRecord, got NoneType"),
+        ("example", "x", "policy: expected a Policy, got str"),
+        # The criteria alone are no longer a policy: they go in one.
+        (
+            "example",
+            DEFAULT_SEVERITY_POLICY,
+            "policy: expected a Policy, got SeverityPolicy",
+        ),
     ],
 )
 def test_expected_severity_checks_its_arguments(
@@ -479,5 +510,5 @@ def test_expected_severity_checks_its_arguments(
 ) -> None:
     record = ik.example() if rec == "example" else rec
     with pytest.raises(ik.ValidationError) as info:
-        expected_severity(record, policy)  # type: ignore[arg-type]
+        expected_severity(record, policy=policy)  # type: ignore[arg-type]
     assert info.value.errors == [message]

@@ -13,20 +13,30 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 
 import incidentkit as ik
 from incidentkit import synth
 from incidentkit.errors import ValidationError
-from incidentkit.figures.actions import ActionItemPolicy, action_item_coverage
-from incidentkit.figures.impact import ImpactWeights, impact_score
-from incidentkit.figures.timeline import (
-    FIGURE_NAMES,
-    PHASE_NAMES,
-    EarliestEvent,
+from incidentkit.figures.actions import CANONICAL_ACTION_TYPES, ActionItemPolicy
+from incidentkit.figures.impact import ImpactWeights
+from incidentkit.figures.incident import (
+    action_item_coverage,
+    impact_score,
     milestones,
     phase_durations,
+)
+from incidentkit.figures.timeline import (
+    DEFAULT_MILESTONE_POLICY,
+    FIGURE_NAMES,
+    MILESTONE_NAMES,
+    PHASE_NAMES,
+    EarliestEvent,
+    IncidentField,
+    LatestEvent,
+    MilestonePolicy,
+    SameAs,
 )
 from incidentkit.records import fast as _fast
 from incidentkit.records.schema import Event, EventType, Incident, IncidentRecord
@@ -37,7 +47,7 @@ from incidentkit.table.frame import (
     compare,
     load_table,
 )
-from strategies import records
+from strategies import action_items, records
 
 UTC = timezone.utc
 AS_OF = date(2025, 3, 1)
@@ -276,6 +286,218 @@ def test_any_record_matches_the_one_incident_functions(recs):
     assert_rows_match_one_incident_functions(table, recs, as_of=date(2024, 6, 1))
 
 
+# --- any policy: the table and the one-incident functions agree ------------------
+
+#: Actors and action-item types the random policies and records share, so that
+#: selectors and required types match something (in other cases and spacing).
+_ACTORS = ("monitoring", "alice")
+_ITEM_TYPES = ("detection", "Detect", "prevention", "repair", "process", "runbook",
+               "Docs", " docs ", "x")  # fmt: skip
+
+team_words = st.text(
+    alphabet=st.characters(codec="ascii", categories=("L", "N")) | st.just(" "),
+    min_size=1,
+    max_size=8,
+).filter(str.strip)
+
+
+def _variants(word: str) -> st.SearchStrategy[str]:
+    """The word as a record may spell it: another case, surrounding spaces."""
+    return st.sampled_from([word, word.upper(), word.title(), f" {word} "])
+
+
+def _selectors(earlier: list[str]) -> st.SearchStrategy[Any]:
+    """Library selectors that may only refer to the ``earlier`` milestones."""
+    bound = st.none() | st.sampled_from(earlier) if earlier else st.none()
+    event = {
+        "type": st.none() | st.sampled_from(EventType),
+        "actor": st.none() | st.sampled_from(_ACTORS).flatmap(_variants),
+        "status": st.none() | st.sampled_from(["identified", " Monitoring ", "x"]),
+        "not_before": bound,
+        "not_after": bound,
+    }
+    choices = [
+        st.builds(EarliestEvent, **event),
+        st.builds(LatestEvent, **event),
+        st.builds(IncidentField, st.sampled_from(["declared_at", "resolved_at"])),
+    ]
+    if earlier:
+        choices.append(st.builds(SameAs, st.sampled_from(earlier)))
+    return st.one_of(choices)
+
+
+@st.composite
+def milestone_policies(draw: st.DrawFn) -> MilestonePolicy:
+    # Every acyclic policy has an order in which each milestone refers only to
+    # the ones before it: draw the order, then such selectors.
+    order = draw(st.permutations(MILESTONE_NAMES))
+    rules = {
+        name: tuple(draw(st.lists(_selectors(list(order[:i])), max_size=3)))
+        for i, name in enumerate(order)
+    }
+    # Some milestones keep the rules of the specification (which may refer to
+    # others, in any order): those policies can have cycles.
+    kept = draw(st.sets(st.sampled_from(MILESTONE_NAMES)))
+    rules.update({name: getattr(DEFAULT_MILESTONE_POLICY, name) for name in kept})
+    try:
+        return MilestonePolicy(**rules)
+    except ValidationError as error:
+        if "milestones depend on each other" not in str(error):
+            raise
+        reject()
+
+
+@st.composite
+def impact_weights(draw: st.DrawFn) -> ImpactWeights:
+    names = list(ImpactWeights().as_dict())
+    weights = draw(st.fixed_dictionaries({name: st.floats(0, 50) for name in names}))
+    if not sum(weights.values()) > 0:
+        weights[draw(st.sampled_from(names))] = 1.0
+    return ImpactWeights(**weights)
+
+
+@st.composite
+def policies_and_records(
+    draw: st.DrawFn,
+) -> tuple[ik.Policy, list[IncidentRecord]]:
+    words = draw(st.dictionaries(team_words, st.integers(0, 4), min_size=1, max_size=5))
+    required = draw(
+        st.dictionaries(
+            st.integers(0, 4),
+            st.lists(st.sampled_from(_ITEM_TYPES), max_size=3),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    done = draw(
+        st.none() | st.sets(st.sampled_from(["done", "Completed", "in-progress"]))
+    )
+    actions = ActionItemPolicy(required_types_by_level=required)
+    policy = ik.Policy(
+        milestones=draw(milestone_policies()),
+        actions=actions if done is None else attrs.evolve(actions, done_statuses=done),
+        impact_weights=draw(impact_weights()),
+    ).with_labels(words)
+    labels = st.sampled_from(sorted(words)).flatmap(_variants) | st.sampled_from(
+        ["SEV0", "SEV2", "P3", "critical", "odd"]
+    )
+    recs = []
+    for rec in draw(st.lists(records(), min_size=1, max_size=5)):
+        events = []
+        for event in rec.events:
+            actor = draw(st.sampled_from([event.actor, *_ACTORS]))
+            if actor is not None:
+                actor = draw(_variants(actor))
+            events.append(attrs.evolve(event, actor=actor))
+        label = draw(labels)
+        items = [
+            attrs.evolve(item, type=draw(st.none() | st.sampled_from(_ITEM_TYPES)))
+            for item in rec.action_items
+        ]
+        # Often some of the types the severity requires, to cover it at times.
+        needed = sorted(policy.actions.required_types(policy.level(label)))
+        for kind in (
+            draw(st.lists(st.sampled_from(needed), max_size=3)) if needed else ()
+        ):
+            item = draw(action_items)
+            items.append(attrs.evolve(item, type=draw(_variants(kind))))
+        incident = attrs.evolve(rec.incident, severity=label)
+        recs.append(
+            attrs.evolve(
+                rec,
+                incident=incident,
+                events=tuple(events),
+                action_items=tuple(items),
+            )
+        )
+    return policy, recs
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # Explaining a failure reruns these large examples for minutes.
+    phases=[phase for phase in Phase if phase is not Phase.explain],
+)
+@given(drawn=policies_and_records(), as_of=st.dates())
+def test_any_policy_gives_the_columns_of_the_one_incident_functions(drawn, as_of):
+    policy, recs = drawn
+    table = IncidentTable.from_records(recs, policy=policy, as_of=as_of)
+    assert table.policy == policy
+    type_columns = [*CANONICAL_ACTION_TYPES]
+    type_columns += sorted(
+        set().union(*policy.actions.required_types_by_level.values())
+        - set(CANONICAL_ACTION_TYPES)
+    )
+    assert [name for name in table.columns if name.startswith("action_items_")] == [
+        *(f"action_items_{kind}" for kind in type_columns),
+        "action_items_other",
+        "action_items_untyped",
+        "action_items_open",
+        "action_items_overdue",
+    ]
+    coverages = []
+    for row, rec in enumerate(recs):
+        found = milestones(rec, policy=policy)
+        for name, moment in found.as_dict().items():
+            stored = table[MILESTONE_COLUMNS[name]][row]
+            assert (None if np.isnat(stored) else int(stored.astype(np.int64))) == (
+                micros(moment)
+            ), name
+        level = policy.level(rec.incident.severity)
+        assert table["severity"][row] == (-1 if level is None else level)
+        assert table["impact_score"][row] == impact_score(rec, policy=policy).score
+        coverage = action_item_coverage(rec, as_of=as_of, policy=policy)
+        coverages.append((level, coverage))
+        assert table["action_items"][row] == len(rec.action_items)
+        for kind in type_columns:
+            got = table[f"action_items_{kind}"][row]
+            assert got == coverage.by_type.get(kind, 0), kind
+        others = sum(
+            n for kind, n in coverage.by_type.items() if kind not in type_columns
+        )
+        assert table["action_items_other"][row] == others
+        assert table["action_items_untyped"][row] == len(coverage.without_type)
+        assert table["action_items_overdue"][row] == len(coverage.overdue)
+        pending = [not policy.actions.is_done(item.status) for item in rec.action_items]
+        assert table["action_items_open"][row] == sum(pending)
+
+    def expected(group: list[ik.ActionItemCoverage]) -> dict[str, Any]:
+        requiring = [c for c in group if c.required_types]
+        return {
+            "incidents": len(group),
+            "requiring": len(requiring),
+            "covered": sum(not c.missing_types for c in requiring),
+            "missing": {
+                kind: sum(kind in c.missing_types for c in group)
+                for kind in sorted(
+                    set().union(*policy.actions.required_types_by_level.values())
+                )
+            },
+            "overdue_items": sum(len(c.overdue) for c in group),
+        }
+
+    def actual(stats: Any, index: int) -> dict[str, Any]:
+        return {
+            "incidents": int(stats.incidents[index]),
+            "requiring": int(stats.requiring[index]),
+            "covered": int(stats.covered[index]),
+            "missing": {kind: int(n[index]) for kind, n in stats.missing.items()},
+            "overdue_items": int(stats.overdue_items[index]),
+        }
+
+    overall = table.action_item_coverage()
+    assert actual(overall, 0) == expected([c for _, c in coverages])
+    # By severity: an unknown level (-1) is no group, as in every grouping.
+    by_severity = table.action_item_coverage(by="severity")
+    levels = sorted({level for level, _ in coverages if level is not None})
+    assert by_severity.groups.tolist() == levels
+    for index, group in enumerate(levels):
+        members = [c for level, c in coverages if level == group]
+        assert actual(by_severity, index) == expected(members)
+
+
 def test_load_table_equals_from_records_on_synthetic_jsonl(tmp_path, synthetic):
     path = tmp_path / "incidents.jsonl"
     write_jsonl(path, [ik.to_dict(rec) for rec in synthetic])
@@ -309,31 +531,22 @@ def test_non_default_policies_give_the_same_columns_both_ways(tmp_path, syntheti
     path = write_jsonl(
         tmp_path / "x.jsonl", [ik.to_dict(rec) for rec in synthetic[:200]]
     )
-    policy = attrs.evolve(
-        ik.figures.timeline.DEFAULT_MILESTONE_POLICY,
-        detected=(EarliestEvent(actor="monitoring"),),
+    policy = ik.Policy(
+        milestones=attrs.evolve(
+            ik.figures.timeline.DEFAULT_MILESTONE_POLICY,
+            detected=(EarliestEvent(actor="monitoring"),),
+        ),
+        impact_weights=ImpactWeights(security_breach=40.0),
+        actions=ActionItemPolicy(required_types_by_level={4: ["runbook"]}),
     )
-    weights = ImpactWeights(security_breach=40.0)
-    actions = ActionItemPolicy(required_types_by_level={4: ["runbook"]})
-    loaded = load_table(
-        path,
-        milestone_policy=policy,
-        impact_weights=weights,
-        action_policy=actions,
-        as_of=AS_OF,
-    )
-    built = IncidentTable.from_records(
-        synthetic[:200],
-        milestone_policy=policy,
-        impact_weights=weights,
-        action_policy=actions,
-        as_of=AS_OF,
-    )
+    loaded = load_table(path, policy=policy, as_of=AS_OF)
+    built = IncidentTable.from_records(synthetic[:200], policy=policy, as_of=AS_OF)
     assert_same_table(loaded, built)
+    assert loaded.policy == built.policy == policy
     assert "action_items_runbook" in loaded.columns
     for row, rec in enumerate(synthetic[:200]):
-        assert loaded["impact_score"][row] == impact_score(rec, weights).score
-        found = milestones(rec, policy).detected
+        assert loaded["impact_score"][row] == impact_score(rec, policy=policy).score
+        found = milestones(rec, policy=policy).detected
         assert micros(found) == (
             None
             if np.isnat(loaded["detected_at"][row])
@@ -554,6 +767,37 @@ def test_load_table_arguments(tmp_path):
         load_table(path, as_of=datetime(2024, 1, 1))
     with pytest.raises(ValidationError, match="checks: expected True, False"):
         load_table(path, checks="yes")  # type: ignore[arg-type]
+    # The rules are one Policy now, not its parts.
+    with pytest.raises(ValidationError) as info:
+        load_table(path, policy=ActionItemPolicy())  # type: ignore[arg-type]
+    assert info.value.errors == ["policy: expected a Policy, got ActionItemPolicy"]
+    with pytest.raises(ValidationError) as info:
+        IncidentTable.from_records([], policy="x")  # type: ignore[arg-type]
+    assert info.value.errors == ["policy: expected a Policy, got str"]
+    with pytest.raises(TypeError):
+        load_table(path, action_policy=ActionItemPolicy())  # type: ignore[call-arg]
+
+
+def test_team_labels_reach_the_severity_column_and_the_coverage():
+    # "urgent" is SEV1 for this team only: the severity column, the required
+    # types of the table's coverage and action_item_coverage all read it.
+    rec = ik.example()
+    rec = attrs.evolve(
+        rec,
+        incident=attrs.evolve(rec.incident, severity="Urgent"),
+        action_items=rec.action_items[1:],  # no detection item
+    )
+    policy = ik.Policy().with_labels({"urgent": 1})
+    default = IncidentTable.from_records([rec], as_of=AS_OF)
+    assert default["severity"].tolist() == [-1]
+    assert default.action_item_coverage().requiring.tolist() == [0]
+    table = IncidentTable.from_records([rec], as_of=AS_OF, policy=policy)
+    assert table["severity"].tolist() == [1]
+    coverage = table.action_item_coverage()
+    assert (coverage.requiring.tolist(), coverage.covered.tolist()) == ([1], [0])
+    assert coverage.missing["detection"].tolist() == [1]
+    one = action_item_coverage(rec, as_of=AS_OF, policy=policy)
+    assert one.missing_types == {"detection"}
 
 
 def test_other_formats_go_through_the_importers(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 import incidentkit as ik
+from incidentkit.figures.incident import milestones, phase_durations
 from incidentkit.figures.timeline import (
     DEFAULT_MILESTONE_POLICY,
     FIGURE_NAMES,
@@ -23,8 +24,6 @@ from incidentkit.figures.timeline import (
     MilestonePolicy,
     Milestones,
     SameAs,
-    milestones,
-    phase_durations,
 )
 from incidentkit.records.schema import Event, EventType, Incident, IncidentRecord
 from strategies import ordered_milestone_records, records
@@ -261,36 +260,38 @@ def test_identified_status_is_matched_without_case():
 
 
 def test_replacing_one_rule_keeps_the_others():
-    policy = attrs.evolve(
+    rules = attrs.evolve(
         DEFAULT_MILESTONE_POLICY, detected=(EarliestEvent(actor="alice chen"),)
     )
-    found = milestones(ik.example(), policy)
+    policy = ik.Policy(milestones=rules)
+    found = milestones(ik.example(), policy=policy)
     # Alice Chen's first event is the investigation at 14:25.
     assert found.detected == at(14, 25)
     assert attrs.evolve(found, detected=at(14, 20)) == milestones(ik.example())
-    durations = phase_durations(ik.example(), policy)
+    durations = phase_durations(ik.example(), policy=policy)
     assert durations.time_to_detect == minutes(10)  # 14:15 → 14:25
     assert durations.time_to_declare == minutes(-2)  # 14:25 → 14:23
 
 
 def test_fallbacks_are_tried_in_order():
-    policy = attrs.evolve(
+    rules = attrs.evolve(
         DEFAULT_MILESTONE_POLICY,
         declared=(EarliestEvent("declaration"), IncidentField("declared_at")),
         identified=(EarliestEvent(status="identified"), SameAs("mitigated")),
     )
+    policy = ik.Policy(milestones=rules)
     rec = ik.example()
-    found = milestones(rec, policy)
+    found = milestones(rec, policy=policy)
     assert found.declared == at(14, 23)  # the declaration event
     no_status = attrs.evolve(
         rec, events=tuple(attrs.evolve(e, metadata={}) for e in rec.events)
     )
-    found = milestones(no_status, policy)
+    found = milestones(no_status, policy=policy)
     assert found.identified == found.mitigated == at(15, 30)
     no_declaration = attrs.evolve(
         rec, events=tuple(e for e in rec.events if e.type is not EventType.DECLARATION)
     )
-    assert milestones(no_declaration, policy).declared == at(14, 23)
+    assert milestones(no_declaration, policy=policy).declared == at(14, 23)
 
 
 def test_event_bounds():
@@ -298,11 +299,11 @@ def test_event_bounds():
     # Investigations at or after detection (14:20): 14:25, 14:28, 14:50, 16:30.
     after = EarliestEvent("investigation", not_before="detected")
     before = LatestEvent("investigation", not_after="declared")
-    policy = attrs.evolve(DEFAULT_MILESTONE_POLICY, identified=(after,))
-    assert milestones(rec, policy).identified == at(14, 25)
+    rules = attrs.evolve(DEFAULT_MILESTONE_POLICY, identified=(after,))
+    assert milestones(rec, policy=ik.Policy(milestones=rules)).identified == at(14, 25)
     # No investigation at or before 14:23: the rule finds nothing.
-    policy = attrs.evolve(DEFAULT_MILESTONE_POLICY, identified=(before,))
-    assert milestones(rec, policy).identified is None
+    rules = attrs.evolve(DEFAULT_MILESTONE_POLICY, identified=(before,))
+    assert milestones(rec, policy=ik.Policy(milestones=rules)).identified is None
 
 
 def test_a_single_selector_is_accepted_for_a_tuple():
@@ -342,8 +343,9 @@ def test_a_self_reference_is_a_cycle():
 
 
 def test_an_empty_rule_finds_nothing():
-    policy = attrs.evolve(DEFAULT_MILESTONE_POLICY, detected=())
-    assert milestones(ik.example(), policy).detected is None
+    rules = attrs.evolve(DEFAULT_MILESTONE_POLICY, detected=())
+    policy = ik.Policy(milestones=rules)
+    assert milestones(ik.example(), policy=policy).detected is None
 
 
 def test_policy_is_hashable_and_comparable():
@@ -432,13 +434,19 @@ def test_bad_milestone_rules_raise_validation_error(
 @pytest.mark.parametrize(
     ("rec", "policy", "message"),
     [
-        ({}, DEFAULT_MILESTONE_POLICY, "rec: expected an IncidentRecord, got dict"),
+        ({}, ik.DEFAULT_POLICY, "rec: expected an IncidentRecord, got dict"),
         (
             None,
-            DEFAULT_MILESTONE_POLICY,
+            ik.DEFAULT_POLICY,
             "rec: expected an IncidentRecord, got NoneType",
         ),
-        ("example", "x", "policy: expected a MilestonePolicy, got str"),
+        ("example", "x", "policy: expected a Policy, got str"),
+        # The milestone rules alone are no longer a policy: they go in one.
+        (
+            "example",
+            DEFAULT_MILESTONE_POLICY,
+            "policy: expected a Policy, got MilestonePolicy",
+        ),
     ],
 )
 def test_milestone_functions_check_their_arguments(
@@ -446,8 +454,20 @@ def test_milestone_functions_check_their_arguments(
 ) -> None:
     record = ik.example() if rec == "example" else rec
     with pytest.raises(ik.ValidationError) as info:
-        function(record, policy)
+        function(record, policy=policy)
     assert info.value.errors == [message]
+
+
+def test_milestone_rules_in_a_policy_are_checked():
+    with pytest.raises(ik.ValidationError) as info:
+        ik.Policy(milestones="x")  # type: ignore[arg-type]
+    assert info.value.errors == ["milestones: expected a MilestonePolicy, got str"]
+
+
+def test_milestone_functions_take_the_policy_by_keyword_only():
+    rules = MilestonePolicy(detected=())
+    with pytest.raises(TypeError):
+        milestones(ik.example(), ik.Policy(milestones=rules))  # type: ignore[misc]
 
 
 def test_earliest_wins_whatever_the_listing_order():

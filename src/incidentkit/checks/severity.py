@@ -132,10 +132,7 @@ def _severity_above_impact(ctx: Context) -> Iterator[tuple[str, str]]:
         "and disables the severity-dependent rules."
     ),
     bad='"severity": "urgent"',
-    good=(
-        '"severity": "SEV2"  (or map the word: SeverityPolicy().with_labels('
-        '{"urgent": 2}))'
-    ),
+    good=('"severity": "SEV2"  (or map the word: Policy().with_labels({"urgent": 2}))'),
 )
 def _severity_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.level is not None:
@@ -147,5 +144,5 @@ def _severity_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
         "incident.severity",
         f"severity {ctx.rec.incident.severity!r} maps to no level (known: "
         f"{numbered}the words {words}): use a known label, or map it with "
-        f"SeverityPolicy().with_labels({{{ctx.rec.incident.severity!r}: <level>}})",
+        f"Policy().with_labels({{{ctx.rec.incident.severity!r}: <level>}})",
     )

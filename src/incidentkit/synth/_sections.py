@@ -12,11 +12,11 @@ import bisect
 from collections import deque
 from typing import Final, NamedTuple
 
-from incidentkit.figures.policy import DEFAULT_DEADLINE_DAYS
 from incidentkit.figures.actions import (
     CANONICAL_ACTION_TYPES,
     DEFAULT_REQUIRED_TYPES_BY_LEVEL,
 )
+from incidentkit.figures.policy import DEFAULT_DEADLINE_DAYS
 from incidentkit.figures.severity import DEFAULT_REVENUE_SCALE, DEFAULT_SEVERITY_POLICY
 from incidentkit.synth._draft import DAY, SEVERITY_LABELS, Clock, Document, Draft, Draws
 from incidentkit.synth._fleet import (
