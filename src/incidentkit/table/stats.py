@@ -47,8 +47,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from incidentkit._args import texts
+from incidentkit._format import format_duration
 from incidentkit.errors import ValidationError
-from incidentkit.render.html import format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
