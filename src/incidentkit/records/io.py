@@ -21,6 +21,7 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 
 from incidentkit.errors import ValidationError
+from incidentkit.formats import import_document
 from incidentkit.records.converter import show, structure_record, unstructure_record
 from incidentkit.records.schema import IncidentRecord
 
@@ -146,10 +147,7 @@ def _structure(
     _check_format(format)
     if format == "incidentkit":
         return structure_record(data, assume_utc=assume_utc, strict=strict)
-    from incidentkit.formats import import_document
-
-    record: IncidentRecord = import_document(data, format, assume_utc=assume_utc)
-    return record
+    return import_document(data, format, assume_utc=assume_utc)
 
 
 def from_dict(

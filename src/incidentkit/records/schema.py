@@ -26,6 +26,8 @@ from typing import Any, Final
 
 import attrs
 
+from incidentkit.records.labels import severity_level
+
 __all__ = [
     "ActionItem",
     "Communication",
@@ -147,8 +149,6 @@ class Incident:
     @property
     def severity_level(self) -> int | None:
         """The numeric level of :attr:`severity` under the default labels."""
-        from incidentkit.records.labels import severity_level
-
         return severity_level(self.severity)
 
 
