@@ -21,7 +21,7 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 
 from incidentkit.errors import ValidationError
-from incidentkit.formats import import_document
+from incidentkit.formats import IMPORTERS, import_document
 from incidentkit.records.converter import show, structure_record, unstructure_record
 from incidentkit.records.schema import IncidentRecord
 
@@ -53,8 +53,9 @@ __all__ = [
 
 _MAYBE_HUGE_INTEGER: Final = re.compile(rb"\d{19}")
 
-#: The document formats ``format=`` accepts.
-FORMATS: Final = ("incidentkit", "statuspage", "pagerduty", "incidentio")
+#: The document formats ``format=`` accepts: the library's own, then the
+#: importers' (:data:`incidentkit.formats.IMPORTERS`, the one list of them).
+FORMATS: Final = ("incidentkit", *IMPORTERS)
 
 PathLike = str | os.PathLike[str]
 Source = PathLike | Iterable[PathLike]
