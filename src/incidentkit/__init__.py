@@ -71,6 +71,9 @@ from incidentkit.records.schema import (
     Resolution,
     Signals,
 )
+
+# Registers the table results' notebook renderings (see render/_tables.py).
+from incidentkit.render import _tables as _tables
 from incidentkit.render.html import Findings
 from incidentkit.table.frame import CoverageStats, IncidentTable, compare, load_table
 from incidentkit.table.stats import (

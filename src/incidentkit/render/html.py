@@ -1,10 +1,12 @@
 """Rich display in notebooks: HTML renderings of records and results.
 
 Jupyter shows an object through its ``_repr_html_`` method. The record and
-result classes are frozen attrs classes defined elsewhere; each delegates its
-``_repr_html_`` to a function here, so that all the markup (and all its
-escaping) lives in one module. Every piece of text taken from a record goes
-through :func:`html.escape`: a title such as ``<script>`` renders as text.
+result classes are frozen attrs classes defined in lower layers, which do not
+import this one: each ``_repr_html_`` calls :func:`incidentkit._display.html`,
+which dispatches to the function here registered for the class, so that all
+the markup (and all its escaping) lives in one module. Every piece of text
+taken from a record goes through :func:`html.escape`: a title such as
+``<script>`` renders as text.
 
 The functions return a self-contained HTML fragment (no scripts, inline
 styles only), which notebooks, Sphinx galleries and e-mail clients all render.
@@ -21,10 +23,12 @@ Example:
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final
 
+import numpy as np
+
+from incidentkit import _display
 from incidentkit._format import MISSING as _MISSING
 from incidentkit._format import (
     format_duration,
@@ -32,10 +36,28 @@ from incidentkit._format import (
     format_seconds,
     format_timestamp,
 )
+from incidentkit.figures.actions import ActionItemCoverage
+from incidentkit.figures.communications import CommunicationsSummary
+from incidentkit.figures.impact import ImpactScore
+from incidentkit.figures.timeline import (
+    FIGURE_NAMES,
+    FIGURES,
+    MILESTONE_NAMES,
+    PHASE_NAMES,
+    PHASES,
+    PhaseDurations,
+    phase_durations,
+)
 from incidentkit.records.schema import IncidentRecord
 
 if TYPE_CHECKING:
+    # The table layer is not imported at run time while checks/engine.py
+    # imports this module (for Findings): the table layer imports the checks,
+    # so the import would close a cycle. render/_tables.py registers the
+    # table results' renderers instead.
     from incidentkit.checks.engine import Finding
+    from incidentkit.table.frame import IncidentTable
+    from incidentkit.table.stats import BootstrapStats, GroupStats
 
 __all__ = [
     "MAX_EVENTS",
@@ -137,8 +159,6 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in record_html(bad)
         True
     """
-    from incidentkit.figures.timeline import MILESTONE_NAMES, phase_durations
-
     incident = rec.incident
     durations = phase_durations(rec)
     level = incident.severity_level
@@ -193,15 +213,7 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
     )
 
 
-class _PhaseDurationsLike(Protocol):
-    @property
-    def phases(self) -> Mapping[str, timedelta | None]: ...
-
-    @property
-    def figures(self) -> Mapping[str, timedelta | None]: ...
-
-
-def phase_durations_html(durations: _PhaseDurationsLike) -> str:
+def phase_durations_html(durations: PhaseDurations) -> str:
     """The figures and the phases, each with where it starts and ends.
 
     Example:
@@ -210,8 +222,6 @@ def phase_durations_html(durations: _PhaseDurationsLike) -> str:
         >>> "2h 30m" in phase_durations_html(phase_durations(ik.example()))
         True
     """
-    from incidentkit.figures.timeline import FIGURES, PHASES
-
     figures = _table(
         ("figure", "from → to", "duration"),
         [
@@ -231,7 +241,7 @@ def phase_durations_html(durations: _PhaseDurationsLike) -> str:
     return _wrap(_heading("Figures"), figures, _heading("Phases"), phases)
 
 
-def impact_score_html(score: Any) -> str:
+def impact_score_html(score: ImpactScore) -> str:
     """An impact score with each component's weight, value and points.
 
     Example:
@@ -260,7 +270,7 @@ def impact_score_html(score: Any) -> str:
     return _wrap(_heading(f"Impact score {score.score:.1f} / 100", detail), components)
 
 
-def communications_summary_html(summary: Any) -> str:
+def communications_summary_html(summary: CommunicationsSummary) -> str:
     """Updates, gaps and promises of one incident's external communications.
 
     Example:
@@ -305,7 +315,7 @@ def communications_summary_html(summary: Any) -> str:
     return _wrap(_heading("Communications"), facts, promises)
 
 
-def action_item_coverage_html(coverage: Any) -> str:
+def action_item_coverage_html(coverage: ActionItemCoverage) -> str:
     """Action items by type, required types missing, and items needing care.
 
     Example:
@@ -345,7 +355,7 @@ def action_item_coverage_html(coverage: Any) -> str:
 # --- findings -------------------------------------------------------------------
 
 
-def findings_html(findings: Sequence[Any], *, max_rows: int = MAX_ROWS) -> str:
+def findings_html(findings: Sequence[Finding], *, max_rows: int = MAX_ROWS) -> str:
     """A list of check findings as a table, errors first in each level's colour.
 
     Example:
@@ -409,15 +419,11 @@ class Findings(list["Finding"]):
 
 
 def _is_duration(column: object) -> bool:
-    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
-
     return column in FIGURE_NAMES or column in PHASE_NAMES
 
 
 def _value_cell(value: object, seconds: bool) -> str:
     """One value of a table or a statistic, as text."""
-    import numpy as np
-
     if value is None:
         return _MISSING
     if isinstance(value, np.datetime64):
@@ -437,10 +443,8 @@ def _value_cell(value: object, seconds: bool) -> str:
     return str(value)
 
 
-def _group_labels(stats: Any) -> list[str]:
+def _group_labels(stats: GroupStats | BootstrapStats) -> list[str]:
     """A printable label per group: ``SEV1``, ``2024-01``, ``a / b``."""
-    import numpy as np
-
     groups = np.asarray(stats.groups)
     keys = tuple(getattr(stats, "by", ()) or ())
 
@@ -468,13 +472,11 @@ def _group_labels(stats: Any) -> list[str]:
     )
 
 
-def group_stats_html(stats: Any, *, seconds: bool | None = None) -> str:
+def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
     """Grouped statistics as a table: one row per group, sample sizes shown.
 
     Args:
-        stats: A :class:`~incidentkit.GroupStats` (or anything with its
-            ``groups``, ``count``, ``missing``, ``mean``, ``median``,
-            ``p90``, ``p95``, ``min`` and ``max``).
+        stats: A :class:`~incidentkit.GroupStats`.
         seconds: Show the values as durations; by default they are when the
             column is one of the figures or phases (seconds).
 
@@ -518,7 +520,7 @@ def group_stats_html(stats: Any, *, seconds: bool | None = None) -> str:
     return _wrap(_heading(title, f"{len(labels)} {noun}"), table, more)
 
 
-def bootstrap_stats_html(stats: Any) -> str:
+def bootstrap_stats_html(stats: BootstrapStats) -> str:
     """A statistic by group with its bootstrap interval and sample size.
 
     Example:
@@ -575,7 +577,7 @@ _PREVIEW_COLUMNS: Final = (
 )
 
 
-def table_html(table: Any, *, rows: int = 5) -> str:
+def table_html(table: IncidentTable, *, rows: int = 5) -> str:
     """An incident table's shape and its first rows, in its main columns.
 
     Args:
@@ -613,3 +615,15 @@ def table_html(table: Any, *, rows: int = 5) -> str:
         grid,
         _note("; ".join(notes)) if notes else "",
     )
+
+
+# --- registrations ------------------------------------------------------------------
+
+# The results' ``_repr_html_`` call :func:`incidentkit._display.html`, which
+# dispatches on the type to these. (Calls rather than decorators: a function
+# decorated with ``register`` loses its signature for type checkers.)
+_display.html.register(IncidentRecord, record_html)
+_display.html.register(PhaseDurations, phase_durations_html)
+_display.html.register(ImpactScore, impact_score_html)
+_display.html.register(CommunicationsSummary, communications_summary_html)
+_display.html.register(ActionItemCoverage, action_item_coverage_html)

@@ -59,6 +59,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit import _display
 from incidentkit.errors import ValidationError
 from incidentkit.figures.actions import ActionItemPolicy
 from incidentkit.figures.columns import NAT as _NAT
@@ -961,9 +962,7 @@ class IncidentTable:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import table_html
-
-        return table_html(self)
+        return _display.html(self)
 
 
 def _compact(values: IntArray, keep: NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
