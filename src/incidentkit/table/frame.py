@@ -90,6 +90,7 @@ from incidentkit.table.stats import (
     _ByGroup,
     _check_count,
     _import_pandas,
+    _python,
     compare_samples,
     grouped_bootstrap,
     grouped_kaplan_meier,
@@ -478,8 +479,6 @@ class IncidentTable:
 
     def to_dict(self) -> dict[str, list[Any]]:
         """Column name → list of Python values (NaN and NaT become ``None``)."""
-        from incidentkit.table.stats import _python
-
         return {name: [_python(value) for value in self[name]] for name in self.columns}
 
     def to_records(self) -> list[dict[str, Any]]:
