@@ -32,17 +32,30 @@ from typing import IO, Any, Final, TextIO
 import attrs
 
 from incidentkit._version import __version__
+from incidentkit.checks.engine import CheckPolicy, Finding, check, count_levels
 from incidentkit.checks.rules import LEVELS
 from incidentkit.errors import ValidationError
+from incidentkit.figures.actions import action_item_coverage
+from incidentkit.figures.communications import communications_summary
+from incidentkit.figures.impact import impact_score
+from incidentkit.figures.timeline import (
+    FIGURE_NAMES,
+    FIGURES,
+    PHASE_NAMES,
+    PHASES,
+    phase_durations,
+)
 from incidentkit.records.io import (
     FORMATS,
     example_path,
     from_dict,
     iter_sources,
+    load,
     parse_json,
 )
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.render.html import format_duration, format_number, format_timestamp
+from incidentkit.table.frame import IncidentTable, load_table
 
 __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 
@@ -639,12 +652,6 @@ def report_data(
         as_of: The day to judge action-item deadlines on.
         source: Where the record came from, copied into the output.
     """
-    from incidentkit.checks.engine import check
-    from incidentkit.figures.actions import action_item_coverage
-    from incidentkit.figures.communications import communications_summary
-    from incidentkit.figures.impact import impact_score
-    from incidentkit.figures.timeline import phase_durations
-
     durations = phase_durations(rec)
     comms = communications_summary(rec)
     impact = impact_score(rec)
@@ -727,7 +734,7 @@ def report_data(
     }
 
 
-def _finding_data(finding: Any, where: str | None = None) -> dict[str, Any]:
+def _finding_data(finding: Finding, where: str | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {} if where is None else {"source": where}
     data.update(
         code=finding.code,
@@ -757,8 +764,6 @@ def _item_list(rec: IncidentRecord, indices: Sequence[int]) -> str:
 def _report_sections(
     rec: IncidentRecord, data: dict[str, Any]
 ) -> tuple[str, list[str], list[_Section]]:
-    from incidentkit.figures.timeline import FIGURES, PHASES
-
     incident = data["incident"]
     heading = f"{incident['id']} · {incident['title']}"
     level = incident["severity_level"]
@@ -875,8 +880,6 @@ def _level_counts(findings: Sequence[dict[str, Any]]) -> str:
 
 def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRecord:
     """One document, read with :func:`incidentkit.load`; errors name the file."""
-    from incidentkit.records.io import load
-
     if os.path.isdir(path):
         raise ValidationError(
             [
@@ -934,8 +937,6 @@ def _run_check(
     err: TextIO,
     parser: argparse.ArgumentParser,
 ) -> int:
-    from incidentkit.checks.engine import CheckPolicy, check, count_levels
-
     try:
         policy = CheckPolicy(select=args.select, ignore=args.ignore or ())
     except ValidationError as exc:
@@ -1066,8 +1067,6 @@ def _check_markdown(
 
 
 def _metrics() -> tuple[str, ...]:
-    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
-
     return (*FIGURE_NAMES, *PHASE_NAMES, *NUMBER_METRICS)
 
 
@@ -1077,15 +1076,14 @@ def _is_duration(metric: str) -> bool:
 
 def _load_table(
     source: str, args: argparse.Namespace, err: TextIO
-) -> tuple[Any, list[ValidationError]]:
+) -> tuple[IncidentTable, list[ValidationError]]:
     """The table of ``source`` and the documents that failed to load.
 
     A large folder is read in slices, so that the progress bar moves; the
     slices are the same documents in the same order, and one table results.
     """
-    from incidentkit.table.frame import IncidentTable, load_table
 
-    def read(part: str | list[str]) -> Any:
+    def read(part: str | list[str]) -> IncidentTable:
         return load_table(
             part,
             format=args.input_format,
@@ -1123,7 +1121,7 @@ def _group_label(value: Any, by: str) -> str:
 
 
 def stats_data(
-    table: Any,
+    table: IncidentTable,
     *,
     metric: str,
     by: str,

@@ -31,6 +31,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit import _display
 from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
@@ -361,9 +362,7 @@ class ActionItemCoverage:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import action_item_coverage_html
-
-        return action_item_coverage_html(self)
+        return _display.html(self)
 
 
 def _as_of_day(as_of: object) -> tuple[date | None, int]:

@@ -31,6 +31,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from incidentkit import _display
 from incidentkit._args import instance, instance_of, mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
@@ -412,9 +413,7 @@ class CommunicationsSummary:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import communications_summary_html
-
-        return communications_summary_html(self)
+        return _display.html(self)
 
 
 # --- the summary --------------------------------------------------------------------

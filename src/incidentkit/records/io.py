@@ -21,6 +21,7 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 
 from incidentkit.errors import ValidationError
+from incidentkit.formats import IMPORTERS, import_document
 from incidentkit.records import fast
 from incidentkit.records.converter import show, structure_record, unstructure_record
 from incidentkit.records.schema import IncidentRecord
@@ -53,8 +54,9 @@ __all__ = [
 
 _MAYBE_HUGE_INTEGER: Final = re.compile(rb"\d{19}")
 
-#: The document formats ``format=`` accepts.
-FORMATS: Final = ("incidentkit", "statuspage", "pagerduty", "incidentio")
+#: The document formats ``format=`` accepts: the library's own, then the
+#: importers' (:data:`incidentkit.formats.IMPORTERS`, the one list of them).
+FORMATS: Final = ("incidentkit", *IMPORTERS)
 
 PathLike = str | os.PathLike[str]
 Source = PathLike | Iterable[PathLike]
@@ -147,10 +149,7 @@ def _structure(
     _check_format(format)
     if format == "incidentkit":
         return structure_record(data, assume_utc=assume_utc, strict=strict)
-    from incidentkit.formats import import_document
-
-    record: IncidentRecord = import_document(data, format, assume_utc=assume_utc)
-    return record
+    return import_document(data, format, assume_utc=assume_utc)
 
 
 def from_dict(

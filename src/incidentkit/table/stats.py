@@ -46,9 +46,10 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from incidentkit import _display
 from incidentkit._args import texts
+from incidentkit._format import format_duration
 from incidentkit.errors import ValidationError
-from incidentkit.render.html import format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1228,9 +1229,7 @@ class GroupStats(_ByGroup):
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import group_stats_html
-
-        return group_stats_html(self)
+        return _display.html(self)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -1271,9 +1270,7 @@ class BootstrapStats(_ByGroup):
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import bootstrap_stats_html
-
-        return bootstrap_stats_html(self)
+        return _display.html(self)
 
 
 @attrs.frozen(eq=False, repr=False)
