@@ -106,12 +106,15 @@ def canonical_action_type(label: str | None) -> str | None:
     return _ALIASES.get(text, text)
 
 
+_STATUS_SEPARATORS: Final = re.compile(r"[\s_-]+")
+
+
 def _normal_status(status: str | None) -> str:
     if not status:
         return ""
     # "Won’t-fix", "wont_fix" and "won't fix" are one status.
     text = status.casefold().replace("\u2019", "'")
-    return " ".join(re.split(r"[\s_-]+", text)).strip()
+    return " ".join(_STATUS_SEPARATORS.split(text)).strip()
 
 
 # --- policy -------------------------------------------------------------------------
