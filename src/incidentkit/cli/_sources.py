@@ -16,7 +16,14 @@ import attrs
 
 from incidentkit.cli._output import _Progress
 from incidentkit.errors import ValidationError
-from incidentkit.records.io import from_dict, iter_sources, load, parse_json
+from incidentkit.records.io import (
+    from_dict,
+    iter_sources,
+    load,
+    parse_json,
+    path_problem,
+    shown_path,
+)
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table.frame import IncidentTable, load_table
 
@@ -47,9 +54,13 @@ class _Loaded:
 
 
 def _missing_source(source: str) -> ValidationError | None:
-    if os.path.lexists(source) and os.path.exists(source):
+    # "no such file" only when there is none: a NUL byte, a name too long or
+    # a folder that may not be searched say so (an unreadable file is read,
+    # and says "Permission denied").
+    problem = path_problem(source)
+    if problem is None:
         return None
-    return ValidationError(["$: no such file or folder"], source=source)
+    return ValidationError([f"$: {problem}"], source=shown_path(source))
 
 
 def _iter_records(
@@ -98,13 +109,7 @@ def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRe
     missing = _missing_source(path)
     if missing is not None:
         raise missing
-    try:
-        return load(path, assume_utc=assume_utc, format=input_format)
-    except FileNotFoundError:
-        raise ValidationError(["$: no such file or folder"], source=path) from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ValidationError([f"$: cannot read ({reason})"], source=path) from None
+    return load(path, assume_utc=assume_utc, format=input_format)
 
 
 def _load_table(
