@@ -21,12 +21,13 @@ stderr as ``FILE: path: message``, the form of
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Final
+from typing import Final, TextIO
 
 from incidentkit._version import __version__
 from incidentkit.checks.rules import LEVELS
@@ -47,6 +48,7 @@ from incidentkit.cli.stats import _run_stats
 from incidentkit.cli.stats import stats_data as stats_data
 from incidentkit.errors import ValidationError
 from incidentkit.records.io import FORMATS
+from incidentkit.table.stats import MAX_RESAMPLES
 
 __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 
@@ -72,6 +74,15 @@ def _positive_int(text: str) -> int:
         value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _resamples(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_RESAMPLES:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_RESAMPLES:,} resamples, got {text!r}"
+        )
     return value
 
 
@@ -298,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument(
         "--resamples",
-        type=_positive_int,
+        type=_resamples,
         default=1000,
         help="bootstrap resamples (default: 1000)",
     )
@@ -330,17 +341,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         one did or a source failed to load; 2 for a bad command line.
     """
     parser = build_parser()
-    out, err = sys.stdout, sys.stderr
+    # A closed stream (`incidentkit check x >&-`) is None in Python: writes
+    # go nowhere, and the missing output is said where it can be.
+    out = sys.stdout if sys.stdout is not None else _Discard()
+    err = sys.stderr if sys.stderr is not None else _Discard()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if sys.stdout is None:
+        _say(err, "incidentkit: standard output is closed; nothing written")
+        return EXIT_FAILED
     try:
-        if args.command == "report":
-            return _run_report(args, out, err)
-        if args.command == "check":
-            return _run_check(args, out, err, args.parser)
-        return _run_stats(args, out, err, args.parser)
+        status = _run(args, out, err)
+        # Flushed here, not at exit: a full disk must fail inside this try.
+        out.flush()
+        return status
     except SystemExit as exc:  # parser.error() inside a command
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except ValidationError as exc:
@@ -351,9 +367,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # `incidentkit check ... | head`: the reader left; stop quietly, and
         # keep Python from complaining when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_FAILED
     except KeyboardInterrupt:
-        err.write("interrupted\n")
+        _say(err, "interrupted")
         return 130
+    except (OSError, ValueError) as exc:
+        # Writing the output failed: a full disk (ENOSPC), a stream closed
+        # while running ("I/O operation on closed file"). Bad data and bad
+        # arguments never get here (they are ValidationErrors, caught above).
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        _say(err, f"incidentkit: cannot write the output ({reason})")
+        _silence_stdout()
+        return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "report":
+        return _run_report(args, out, err)
+    if args.command == "check":
+        return _run_check(args, out, err, args.parser)
+    return _run_stats(args, out, err, args.parser)
+
+
+class _Discard(io.StringIO):
+    """Where output goes when the stream it was meant for is closed."""
+
+
+def _say(err: TextIO, message: str) -> None:
+    try:
+        err.write(message + "\n")
+        err.flush()
+    except (OSError, ValueError):
+        pass  # stderr is gone too: the exit status is all that is left
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit and would report the same failure
+    # with a traceback-like "Exception ignored" message; point it at devnull.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's capture): nothing is flushed at exit

@@ -18,6 +18,7 @@ from incidentkit.cli._output import _Progress
 from incidentkit.errors import ValidationError
 from incidentkit.records.io import (
     from_dict,
+    is_folder,
     iter_sources,
     load,
     parse_json,
@@ -37,13 +38,30 @@ def _count_files(sources: Sequence[str]) -> int | None:
     total = 0
     for source in sources:
         path = Path(source)
-        if path.is_dir():
-            total += sum(1 for _ in path.glob("*.json"))
+        if is_folder(path):
+            total += len(_plain_files(source) or ())
         elif path.suffix == ".jsonl":
             return None
         else:
             total += 1
     return total
+
+
+def _plain_files(folder: str) -> list[str] | None:
+    """The folder's ``*.json`` files, sorted, when all are plain files.
+
+    ``None`` when it cannot be listed or holds a link, a folder or a FIFO:
+    those are read as the folder (where the walk's limits apply), never as
+    a list of paths, which would be read whatever they are.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = [entry for entry in listing if entry.name.endswith(".json")]
+            if not all(entry.is_file(follow_symlinks=False) for entry in entries):
+                return None
+    except OSError:
+        return None
+    return sorted(entry.path for entry in entries)
 
 
 @attrs.frozen
@@ -135,8 +153,7 @@ def _load_table(
         table = read(source)
         return table, list(table.errors)
     assert total is not None
-    path = Path(source)
-    files = [str(f) for f in sorted(path.glob("*.json"))] if path.is_dir() else []
+    files = _plain_files(source) if is_folder(source) else None
     if not files:
         table = read(source)
         return table, list(table.errors)

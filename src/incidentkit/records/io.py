@@ -491,7 +491,8 @@ def _iter_folder(
     yield from _walk_folder(folder, max_bytes, root, {(status.st_dev, status.st_ino)})
 
 
-def _is_folder(path: PathLike) -> bool:
+def is_folder(path: PathLike) -> bool:
+    """Whether ``path`` is a folder; ``False`` for any path that is not one."""
     try:
         return stat.S_ISDIR(os.stat(path).st_mode)
     except (OSError, ValueError):
@@ -546,7 +547,7 @@ def iter_sources(
             )
         # As pathlib shows it ("./a/" is "a"): the names sources had before.
         where = str(Path(item))
-        if _is_folder(item):
+        if is_folder(item):
             yield from _iter_folder(where, max_bytes)
         elif where.endswith(".jsonl"):
             yield from _iter_jsonl(where, max_bytes)
