@@ -14,7 +14,7 @@ import pytest
 import incidentkit as ik
 from conftest import EXAMPLE_PATH, STATUSPAGE_CORPUS
 from incidentkit import cli
-from incidentkit.cli import main
+from incidentkit.cli import _output, main
 
 LINE = re.compile(
     r"^(?P<source>.+?):(?P<path>[^:]+):(?P<code>IK\d{3}):"
@@ -479,7 +479,7 @@ def test_progress_bar_only_on_a_terminal_over_the_threshold(
 ):
     for number in range(3):
         _write(tmp_path / f"{number}.json", example_doc)
-    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 3)
+    monkeypatch.setattr(_output, "PROGRESS_THRESHOLD", 3)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(sys, "stdout", io.StringIO())
@@ -492,7 +492,7 @@ def test_progress_bar_only_on_a_terminal_over_the_threshold(
     assert main(["check", str(tmp_path)]) == 0
     assert "\r" not in pipe.getvalue()
 
-    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 4)
+    monkeypatch.setattr(_output, "PROGRESS_THRESHOLD", 4)
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["check", str(tmp_path)]) == 0
@@ -502,7 +502,7 @@ def test_progress_bar_only_on_a_terminal_over_the_threshold(
 def test_stats_progress_reads_in_slices(tmp_path, monkeypatch, example_doc):
     for number in range(3):
         _write(tmp_path / f"{number}.json", example_doc)
-    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 3)
+    monkeypatch.setattr(_output, "PROGRESS_THRESHOLD", 3)
     terminal = _Terminal()
     out = io.StringIO()
     monkeypatch.setattr(sys, "stderr", terminal)

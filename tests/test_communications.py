@@ -616,3 +616,72 @@ def test_within_the_hour_promises_an_hour(text: str) -> None:
 )
 def test_the_hour_without_a_promise_is_none(text: str) -> None:
     assert parse_promise(text) is None
+
+
+# --- case-folding specials -------------------------------------------------------
+
+
+def _folds_to_ascii_letter(char: str) -> bool:
+    if char.isascii():
+        return False
+    return any(
+        len(form) == 1 and form.isascii() and form.isalpha()
+        for form in (char.lower(), char.upper(), char.casefold())
+    )
+
+
+# Every character that a Unicode case-insensitive match takes for an ASCII
+# letter: "ſ" (long s) for s, "ı" (dotless i) and "İ" for i, "K" (Kelvin) for k.
+_FOLDING = [
+    chr(code)
+    for code in range(0x80, 0x3_0000)
+    if not 0xD800 <= code <= 0xDFFF and _folds_to_ascii_letter(chr(code))
+]
+
+
+def test_folding_specials_are_known() -> None:
+    assert {"\u017f", "\u0131", "\u212a"} <= set(_FOLDING)
+
+
+@pytest.mark.parametrize("special", _FOLDING)
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "Next update in six minutes.",
+        "Next update in five minutes.",
+        "We will post an update within forty-five minutes.",
+        "Update in half an hour.",
+        "Next update: thirty minutes",
+    ],
+)
+def test_promise_with_folding_specials_never_raises(phrase: str, special: str) -> None:
+    # Each letter the special folds to is replaced everywhere in the phrase:
+    # the number word no longer spells an English word in ASCII, so no
+    # promise is read from it (but the digits and other words still count).
+    target = next(
+        form
+        for form in (special.lower(), special.upper(), special.casefold())
+        if len(form) == 1 and form.isascii()
+    ).lower()
+    text = phrase.replace(target, special).replace(target.upper(), special)
+    result = parse_promise(text)
+    assert result is None or isinstance(result, timedelta)
+
+
+def test_promise_with_long_s_is_not_a_number() -> None:
+    assert parse_promise("Next update in \u017fix minutes.") is None
+    assert parse_promise("Next update in f\u0131ve minutes.") is None
+    assert parse_promise("Next update in six minutes.") == minutes(6)
+
+
+def test_check_and_summary_hold_on_folding_specials() -> None:
+    rec = ik.example()
+    message = Communication(
+        timestamp=rec.incident.declared_at,
+        channel="status_page",
+        audience="customers",
+        message="Investigating. Next update in \u017fix minutes, or f\u0131ve.",
+    )
+    odd = attrs.evolve(rec, communications=[*rec.communications, message])
+    assert communications_summary(odd) is not None
+    assert isinstance(ik.check(odd), list)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import incidentkit as ik
 from incidentkit.records.converter import (
@@ -399,3 +400,27 @@ def test_a_key_named_extra_is_kept_like_any_unknown_key(example_doc):
         "extra: unknown key (strict mode keeps only known keys)",
         "incident.extra: unknown key (strict mode keeps only known keys)",
     ]
+
+
+_AT_KEYS = st.builds(
+    lambda left, right: f"{left} @ {right}",
+    st.text(max_size=8),
+    st.sampled_from(["incident.title", "$.events[0]", "x", ""]),
+)
+
+
+@given(key=_AT_KEYS, value=st.sampled_from(["a @ b", 3]))
+def test_a_key_holding_the_cattrs_separator_keeps_every_path(key, value):
+    # cattrs writes "message @ path"; keys and quoted values may hold " @ "
+    # too, and must not move a message to another field's path.
+    doc = ik.to_dict(ik.example())
+    doc["incident"][key] = float("nan")
+    doc["events"][0] = {**doc["events"][0], key: {key: float("inf")}}
+    doc["incident"]["status"] = value if value == 3 else doc["incident"]["status"]
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.from_dict(doc)
+    errors = set(caught.value.errors)
+    assert f"incident.{key}: nan is not valid JSON" in errors
+    assert f"events[0].{key}.{key}: inf is not valid JSON" in errors
+    if value == 3:
+        assert "incident.status: expected a string, got 3 (int)" in errors

@@ -301,3 +301,35 @@ def test_action_item_coverage_html_of_the_example():
     # Items 0 and 2 are due before 2024-01-30 and not done.
     assert "<td>0, 2</td>" in fragment
     assert "<td>detection, prevention</td>" in fragment  # required for SEV1
+
+
+def _classes_with_a_notebook_rendering():
+    import importlib
+    import inspect
+    import pkgutil
+
+    found = []
+    for info in pkgutil.walk_packages(ik.__path__, "incidentkit."):
+        if info.name in ("incidentkit.__main__", "incidentkit.plot"):
+            continue  # runs the command line / optional matplotlib
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == info.name and "_repr_html_" in vars(cls):
+                found.append(cls)
+    return found
+
+
+def test_every_result_with_a_notebook_rendering_has_its_renderer_registered():
+    from incidentkit import _display
+
+    classes = _classes_with_a_notebook_rendering()
+    assert ik.IncidentTable in classes
+    assert ik.GroupStats in classes
+    fallback = _display.html.dispatch(object)
+    missing = [
+        cls.__qualname__
+        for cls in classes
+        # Findings renders itself, in the render layer.
+        if cls is not Findings and _display.html.dispatch(cls) is fallback
+    ]
+    assert missing == []

@@ -29,3 +29,11 @@ def test_pickles_intact():
     exc = ik.ValidationError(["a: bad"])
     again = pickle.loads(pickle.dumps(exc))
     assert again.errors == exc.errors
+
+
+def test_pickles_with_its_source():
+    exc = ik.ValidationError(["a: bad"], source="x.jsonl:3")
+    again = pickle.loads(pickle.dumps(exc))
+    assert again.source == "x.jsonl:3"
+    assert again.errors == ["x.jsonl:3: a: bad"]
+    assert str(again) == str(exc)

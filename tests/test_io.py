@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,150 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
     with pytest.raises(ik.ValidationError) as caught:
         ik.load(tmp_path)
     assert caught.value.errors == [f"{tmp_path}: $: cannot read (Is a directory)"]
+
+
+# --- folder walks with limits ----------------------------------------------------
+
+
+def _good(folder: Path, name: str = "a.json") -> Path:
+    path = folder / name
+    path.write_bytes(EXAMPLE_PATH.read_bytes())
+    return path
+
+
+def _walk(source: object, **kwargs: object) -> list[tuple[str, object]]:
+    return [
+        (where, raw if isinstance(raw, bytes) else raw.errors)
+        for where, raw in iter_sources(source, **kwargs)  # type: ignore[arg-type]
+    ]
+
+
+def test_link_loops_are_not_followed(tmp_path):
+    _good(tmp_path)
+    (tmp_path / "loop.json").symlink_to(tmp_path)
+    (tmp_path / "sub.json").mkdir()
+    (tmp_path / "sub.json" / "back.json").symlink_to(tmp_path)
+    walked = _walk(tmp_path)
+    # The document once, the two links back named, nothing read twice.
+    assert [where for where, raw in walked if isinstance(raw, bytes)] == [
+        str(tmp_path / "a.json")
+    ]
+    refused = {where: raw for where, raw in walked if not isinstance(raw, bytes)}
+    assert set(refused) == {
+        str(tmp_path / "loop.json"),
+        str(tmp_path / "sub.json" / "back.json"),
+    }
+    assert all("links back to a folder" in raw[0] for raw in refused.values())
+
+
+def test_links_out_of_the_folder_are_not_followed(tmp_path):
+    inside, outside = tmp_path / "in", tmp_path / "out"
+    inside.mkdir()
+    outside.mkdir()
+    secret = _good(outside, "secret.json")
+    (inside / "leak.json").symlink_to(secret)
+    (inside / "dir.json").symlink_to(outside)
+    _good(inside, "b.json")
+    (inside / "same.json").symlink_to(inside / "b.json")
+    walked = dict(_walk(inside))
+    assert isinstance(walked[str(inside / "b.json")], bytes)
+    assert isinstance(walked[str(inside / "same.json")], bytes)  # inside: read
+    for name in ("leak.json", "dir.json"):
+        (message,) = walked[str(inside / name)]
+        assert message.startswith("$: links outside the folder")
+        assert "not followed" in message
+
+
+def test_a_fifo_in_a_folder_is_named_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.json")
+    _good(tmp_path)
+    walked = dict(_walk(tmp_path))
+    assert walked[str(tmp_path / "pipe.json")] == [
+        "$: a FIFO, not a regular file; not read"
+    ]
+    assert isinstance(walked[str(tmp_path / "a.json")], bytes)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_a_device_is_never_read_whole(tmp_path):
+    # In a folder, a link to it points outside; named, it is read up to the cap.
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    (message,) = dict(_walk(tmp_path))[str(tmp_path / "zero.json")]
+    assert "links outside the folder" in message
+    (error,) = dict(_walk(["/dev/zero"], max_bytes=1000)).values()
+    assert error == [
+        "$: document larger than max_bytes=1,000 bytes (1,001 bytes or more); "
+        "pass a larger max_bytes= to read it"
+    ]
+
+
+def test_files_over_the_cap_are_refused_before_reading(tmp_path):
+    big = _good(tmp_path)
+    size = big.stat().st_size
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_many(tmp_path, max_bytes=size - 1)
+    assert caught.value.errors == [
+        f"{big}: $: document larger than max_bytes={size - 1:,} bytes "
+        f"({size:,} bytes or more); pass a larger max_bytes= to read it"
+    ]
+    assert len(ik.load_many(tmp_path, max_bytes=size).records) == 1
+    assert ik.records.io.MAX_DOCUMENT_BYTES == 256 * 2**20
+
+
+def test_jsonl_lines_over_the_cap_are_skipped_and_named(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"a": 1}\n' + b" " * 50 + b"\n" + b'{"b": 2}')
+    assert _walk(path, max_bytes=20) == [
+        (f"{path}:1", b'{"a": 1}\n'),
+        (
+            f"{path}:2",
+            [
+                "$: document larger than max_bytes=20 bytes (21 bytes or more); "
+                "pass a larger max_bytes= to read it"
+            ],
+        ),
+        (f"{path}:3", b'{"b": 2}'),
+    ]
+
+
+@pytest.mark.parametrize("max_bytes", [0, -1, 1.5, "10", True, None])
+def test_max_bytes_is_checked(tmp_path, max_bytes):
+    with pytest.raises(ik.ValidationError, match="max_bytes: expected a positive"):
+        ik.load_many(tmp_path, max_bytes=max_bytes)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("bad\x00name.json", "not a usable path (embedded null byte)"),
+        ("x" * 300 + ".json", "not a usable path (File name too long)"),
+    ],
+)
+def test_bad_paths_are_validation_errors(tmp_path, name, reason):
+    path = str(tmp_path / name)
+    with pytest.raises(ik.ValidationError, match=r"^1 problem:\n  source: ") as one:
+        ik.load_many(path)
+    assert reason in one.value.errors[0]
+    with pytest.raises(ik.ValidationError) as listed:
+        ik.load_many([path])
+    assert listed.value.errors[0].endswith("$: cannot read (" + reason.split("(")[1])
+    with pytest.raises(ik.ValidationError) as single:
+        ik.load(path)
+    assert "cannot read" in single.value.errors[0]
+
+
+def test_an_unlistable_folder_is_an_error_not_empty(tmp_path, monkeypatch):
+    # Simulated: the tests may run as root, who may list any folder.
+    _good(tmp_path)
+
+    def refuse(path: object) -> object:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    result = ik.load_many(tmp_path, errors="collect")
+    assert result.records == []
+    assert [error.errors for error in result.errors] == [
+        [f"{tmp_path}: $: cannot list the folder (Permission denied)"]
+    ]
+    with pytest.raises(ik.ValidationError, match="cannot list the folder"):
+        ik.load_many(tmp_path)

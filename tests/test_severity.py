@@ -73,3 +73,23 @@ def test_bad_labels_are_rejected_at_construction(
     with pytest.raises(ValidationError) as info:
         SeverityLabels(**kwargs)  # type: ignore[arg-type]
     assert info.value.errors == [message]
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        " " * 32_000 + "x",
+        "sev" + " " * 100_000 + "x",
+        "-" * 100_000 + "1x",
+        "SEV" + "_" * 40 + "1",
+    ],
+)
+def test_long_labels_are_unknown(label):
+    # Numbered labels are short; a long one is not a level, and is refused
+    # without a scan that could backtrack over its length.
+    assert severity_level(label) is None
+
+
+def test_padded_label_is_still_numbered():
+    assert severity_level("\t SEV-2 \n") == 2
+    assert severity_level("SEV \u00a0 3") == 3

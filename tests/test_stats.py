@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from incidentkit.errors import ValidationError
 from incidentkit.table.stats import (
+    MAX_RESAMPLES,
     BootstrapStats,
     Grouping,
     GroupStats,
@@ -563,3 +564,23 @@ def test_bootstrap_seed_is_used():
     one = grouped_bootstrap(values, grouping, n=300, seed=1)
     two = grouped_bootstrap(values, grouping, n=300, seed=2)
     assert (one.low[0], one.high[0]) != (two.low[0], two.high[0])
+
+
+# --- bounds on resamples and permutations ------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1_000_001, 10**10, 2**63])
+def test_resample_counts_are_bounded(n):
+    # Refused before any array is made: 10^10 replicates would need ~80 GB.
+    with pytest.raises(ValidationError, match=r"n: must be at most 1,000,000"):
+        grouped_bootstrap([1.0, 2.0], Grouping([0, 0], 1), n=n)
+    with pytest.raises(ValidationError, match=r"n: must be at most 1,000,000"):
+        compare_samples([1.0, 2.0], [3.0, 4.0], n=n)
+    with pytest.raises(ValidationError, match=r"permutations: must be at most"):
+        compare_samples([1.0, 2.0], [3.0, 4.0], permutations=n)
+
+
+def test_the_largest_resample_count_is_accepted():
+    assert MAX_RESAMPLES == 1_000_000
+    result = grouped_bootstrap([1.0, 2.0], Grouping([0, 0], 1), n=MAX_RESAMPLES)
+    assert float(result.estimate[0]) == 1.5  # the median of 1 and 2

@@ -54,8 +54,12 @@ class ValidationError(ValueError):
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling must rebuild from the errors, not from the formatted message,
         # so that errors cross process pools (multiprocessing) intact.
-        return (_rebuild, (self.errors,))
+        # The errors already carry the source as a prefix: it is restored as
+        # the attribute, not passed again (which would prefix them twice).
+        return (_rebuild, (self.errors, self.source))
 
 
-def _rebuild(errors: list[str]) -> ValidationError:
-    return ValidationError(errors)
+def _rebuild(errors: list[str], source: str | None = None) -> ValidationError:
+    error = ValidationError(errors)
+    error.source = source
+    return error

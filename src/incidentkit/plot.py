@@ -21,7 +21,16 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
+from numpy.typing import NDArray
+
+from incidentkit._format import format_number, format_seconds
+from incidentkit.errors import ValidationError
+from incidentkit.figures.incident import communications_summary, phase_durations
+from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES
 from incidentkit.records.schema import EventType, IncidentRecord
+from incidentkit.render.html import _is_duration, _value_cell
+from incidentkit.table.frame import IncidentTable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -115,9 +124,6 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][:3]
         ['trigger', 'detection', 'declaration']
     """
-    from incidentkit.figures.incident import communications_summary, phase_durations
-    from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES
-
     mpl = _matplotlib()
     mdates = mpl.dates
     found = phase_durations(rec).milestones
@@ -271,16 +277,9 @@ _NICE_SECONDS: Final = (
 _TIME_UNITS: Final = (("minutes", 60.0), ("hours", 3600.0), ("days", 86400.0))
 
 
-def _is_duration(column: str) -> bool:
-    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
-
-    return column in FIGURE_NAMES or column in PHASE_NAMES
-
-
-def _check_column(table: Any, column: object, parameter: str = "column") -> Any:
-    from incidentkit.errors import ValidationError
-    from incidentkit.table.frame import IncidentTable
-
+def _check_column(
+    table: object, column: object, parameter: str = "column"
+) -> IncidentTable:
     if not isinstance(table, IncidentTable):
         raise ValidationError(
             [f"table: expected an IncidentTable, got {type(table).__name__}"]
@@ -292,24 +291,20 @@ def _check_column(table: Any, column: object, parameter: str = "column") -> Any:
     return table
 
 
-def _label_text(value: Any, by: str | None) -> str:
-    import numpy as np
-
-    from incidentkit.render.html import _value_cell
-
+def _label_text(value: object, by: str | None) -> str:
     if by == "severity" and isinstance(value, (int, np.integer)):
         return f"SEV{int(value)}"
     return _value_cell(value, seconds=False)
 
 
-def _groups(table: Any, column: str, by: str | None) -> tuple[list[str], list[Any]]:
+def _groups(
+    table: IncidentTable, column: str, by: str | None
+) -> tuple[list[str], list[NDArray[np.float64]]]:
     """Each group's label and its values present, sorted.
 
     Groups come from the table's own grouping (:meth:`IncidentTable.codes`),
     in its label order; rows whose key is missing are in no group.
     """
-    import numpy as np
-
     values = np.asarray(table[column], dtype=np.float64)
     if by is None:
         return ["all"], [np.sort(values[~np.isnan(values)])]
@@ -328,7 +323,7 @@ def _groups(table: Any, column: str, by: str | None) -> tuple[list[str], list[An
     return names, samples
 
 
-def _medians(table: Any, column: str, by: str | None) -> dict[str, float]:
+def _medians(table: IncidentTable, column: str, by: str | None) -> dict[str, float]:
     # The medians marked are the library's own (IncidentTable.group_stats),
     # not a second computation that could disagree with the tables.
     stats = table.group_stats(column, by=by)
@@ -341,8 +336,6 @@ def _medians(table: Any, column: str, by: str | None) -> dict[str, float]:
 
 
 def _log_time_axis(axis: Any, low: float, high: float, mpl: Any) -> None:
-    from incidentkit.render.html import format_seconds
-
     ticks = [t for t in _NICE_SECONDS if low / 1.5 <= t <= high * 1.5]
     while len(ticks) > 8:  # a wide range: every other nice duration
         ticks = ticks[::2]
@@ -367,7 +360,7 @@ def _horizontal(mpl: Any) -> dict[str, Any]:
 
 
 def durations(
-    table: Any,
+    table: IncidentTable,
     column: str = "time_to_resolve",
     by: str | None = "severity",
     *,
@@ -412,11 +405,6 @@ def durations(
         >>> fig.axes[0].get_xscale(), fig.axes[0].get_legend().get_texts()[0].get_text()
         ('log', 'SEV0 (n=1, median 1h)')
     """
-    import numpy as np
-
-    from incidentkit.errors import ValidationError
-    from incidentkit.render.html import format_number, format_seconds
-
     _check_column(table, column)
     if by is not None and by != "month":
         _check_column(table, by, "by")
@@ -442,7 +430,7 @@ def durations(
 
     figure = _figure(width, 4.2 if kind == "ecdf" else 1.2 + 0.45 * max(len(keep), 2))
     ax = figure.add_subplot()
-    drawn: list[Any] = []
+    drawn: list[NDArray[np.float64]] = []
     for slot, index in enumerate(keep):
         sample = samples[index]
         left_out = 0
@@ -526,7 +514,7 @@ def durations(
 
 
 def trend(
-    table: Any,
+    table: IncidentTable,
     column: str = "time_to_resolve",
     freq: str = "month",
     *,
@@ -567,10 +555,6 @@ def trend(
         >>> [line.get_label() for line in fig.axes[0].get_lines()]
         ['median', 'p90']
     """
-    import numpy as np
-
-    from incidentkit.errors import ValidationError
-
     _check_column(table, column)
     if freq != "month":
         raise ValidationError([f"freq: only 'month' is supported ({freq!r})"])

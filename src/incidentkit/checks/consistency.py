@@ -164,6 +164,7 @@ _HTTP_METHOD: Final = re.compile(
     r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+", re.IGNORECASE
 )
 _NOT_A_NAME: Final = re.compile(r"^(?:v\d+|[\d.]+|\[.*)$")
+_HOST_END: Final = re.compile(r"[/:@?#]")
 
 
 def _endpoint_service(endpoint: str) -> str | None:
@@ -176,9 +177,9 @@ def _endpoint_service(endpoint: str) -> str | None:
     text = _HTTP_METHOD.sub("", endpoint.strip())
     if "://" in text:
         text = text.split("://", 1)[1]
-    elif not re.search(r"[:/]", text):
+    elif ":" not in text and "/" not in text:
         return None  # a bare word: a service, a resource? Not judged.
-    head = re.split(r"[/:@?#]", text, maxsplit=1)[0]
+    head = _HOST_END.split(text, maxsplit=1)[0]
     name = head.split(".", 1)[0].strip().casefold()
     if not name or name in _GENERIC_NAMES or _NOT_A_NAME.match(name):
         return None

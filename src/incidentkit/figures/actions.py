@@ -31,6 +31,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit import _display
 from incidentkit._args import mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
@@ -104,12 +105,15 @@ def canonical_action_type(label: str | None) -> str | None:
     return _ALIASES.get(text, text)
 
 
+_STATUS_SEPARATORS: Final = re.compile(r"[\s_-]+")
+
+
 def _normal_status(status: str | None) -> str:
     if not status:
         return ""
     # "Won’t-fix", "wont_fix" and "won't fix" are one status.
     text = status.casefold().replace("\u2019", "'")
-    return " ".join(re.split(r"[\s_-]+", text)).strip()
+    return " ".join(_STATUS_SEPARATORS.split(text)).strip()
 
 
 # --- policy -------------------------------------------------------------------------
@@ -354,9 +358,7 @@ class ActionItemCoverage:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import action_item_coverage_html
-
-        return action_item_coverage_html(self)
+        return _display.html(self)
 
 
 def _as_of_day(as_of: object) -> tuple[date | None, int]:

@@ -31,6 +31,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from incidentkit import _display
 from incidentkit._args import mapping, texts, whole_keys
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
@@ -79,6 +80,11 @@ _NUMBER_WORDS: Final = {
     "half": 0.5,
 }
 _UNIT_SECONDS: Final = {"m": 60.0, "h": 3600.0, "d": 86400.0}
+# ASCII: under Unicode case-folding "ſix" (long s) and "fıve" (dotless i)
+# match the words "six" and "five", whose lowercase forms are then not keys of
+# _NUMBER_WORDS. The words and units are English; only their ASCII spelling
+# counts, so that every match is a key of the tables below.
+_FLAGS: Final = re.IGNORECASE | re.ASCII
 
 # Longest words first, so that "forty-five" is not read as "forty".
 _NUMBER: Final = r"\d+(?:\.\d+)?|" + "|".join(
@@ -87,14 +93,18 @@ _NUMBER: Final = r"\d+(?:\.\d+)?|" + "|".join(
 )
 _UNIT: Final = r"(?:minutes?|mins?|m|hours?|hrs?|h|days?)"
 # One amount of one unit; a range ("15-30 minutes") keeps its upper end.
+# "(?:\s*-)?\s*", not "\s*-?\s*": two optional runs of blanks next to each
+# other could split one run in every way, which is quadratic in its length.
 _TERM_TEXT: Final = (
     rf"(?:{_NUMBER})(?:\s*(?:-|–|to|or)\s*(?:{_NUMBER}))?"
-    rf"\s*-?\s*{_UNIT}\b(?:\s+and\s+a\s+half)?"
+    rf"(?:\s*-)?\s*{_UNIT}\b(?:\s+and\s+a\s+half)?"
 )
+# "(?<!\d)": a search must not start a number inside another, or each of a
+# run's digits would start a scan to its end (quadratic in the run's length).
 _TERM: Final = re.compile(
-    rf"(?P<low>{_NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<high>{_NUMBER}))?"
-    rf"\s*-?\s*(?P<unit>{_UNIT})\b(?P<half>\s+and\s+a\s+half)?",
-    re.IGNORECASE,
+    rf"(?<!\d)(?P<low>{_NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<high>{_NUMBER}))?"
+    rf"(?:\s*-)?\s*(?P<unit>{_UNIT})\b(?P<half>\s+and\s+a\s+half)?",
+    _FLAGS,
 )
 _HEDGE: Final = (
     r"(?:(?:the\s+)?next|less\s+than|no\s+more\s+than|no\s+later\s+than|under|"
@@ -107,9 +117,9 @@ _HEDGE: Final = (
 _DURATION: Final = re.compile(
     r"(?:\b(?:within|in|every)\s+|\bnext\s+update\s*[:\-–]\s*)"
     rf"(?:{_HEDGE})*"
-    rf"(?:(?P<terms>{_TERM_TEXT}(?:\s*,?\s*(?:and\s+)?{_TERM_TEXT})?)"
+    rf"(?:(?P<terms>{_TERM_TEXT}(?:(?:\s*,)?\s*(?:and\s+)?{_TERM_TEXT})?)"
     r"|(?:(?<=next\s)|(?<=within\s)the\s+)(?P<bare>minute|hour|day)\b)",
-    re.IGNORECASE,
+    _FLAGS,
 )
 # Words saying that what comes at the stated time is another message, not a
 # fix: "we will post an update in 1 hour" promises, "we expect to be back in 1
@@ -117,7 +127,7 @@ _DURATION: Final = re.compile(
 _UPDATE_WORDS: Final = re.compile(
     r"\b(?:updat\w*|post\w*|check\s+(?:back|in)|report\s+back|"
     r"(?:more|further)\s+(?:information|details|news))\b",
-    re.IGNORECASE,
+    _FLAGS,
 )
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?;])\s+|\n+")
 _NON_WORDS: Final = re.compile(r"[\W_]+")
@@ -400,9 +410,7 @@ class CommunicationsSummary:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import communications_summary_html
-
-        return communications_summary_html(self)
+        return _display.html(self)
 
 
 # --- the summary --------------------------------------------------------------------

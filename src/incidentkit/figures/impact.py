@@ -52,6 +52,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit import _display
 from incidentkit._args import mapping
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
@@ -324,9 +325,7 @@ class ImpactScore:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import impact_score_html
-
-        return impact_score_html(self)
+        return _display.html(self)
 
 
 def _log_scale(amounts: FloatArray, decades: float) -> FloatArray:

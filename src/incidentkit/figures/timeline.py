@@ -35,6 +35,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit import _display
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import EVENT_CODES, NAT, IncidentColumns, micros
 from incidentkit.records.schema import Event, EventType, IncidentRecord
@@ -633,9 +634,7 @@ class PhaseDurations:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import phase_durations_html
-
-        return phase_durations_html(self)
+        return _display.html(self)
 
 
 # --- functions ------------------------------------------------------------------

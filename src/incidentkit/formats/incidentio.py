@@ -43,7 +43,6 @@ but not used: ranks are numbered per account and mean nothing outside it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -93,7 +92,6 @@ _TIMESTAMP_EVENTS: Final[Mapping[str, tuple[EventType, Mapping[str, str]]]] = (
         }
     )
 )
-_TRAILING_AT: Final = re.compile(r"\s+at$")
 
 
 def timestamp_key(name: str) -> str:
@@ -103,8 +101,8 @@ def timestamp_key(name: str) -> str:
         >>> timestamp_key("Impact started at"), timestamp_key(" Impact  Started ")
         ('impact started', 'impact started')
     """
-    words = " ".join(name.split()).casefold()
-    return _TRAILING_AT.sub("", words)
+    # The words are joined by single spaces: one suffix covers every spacing.
+    return " ".join(name.split()).casefold().removesuffix(" at")
 
 
 def _timestamps(

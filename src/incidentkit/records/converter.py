@@ -644,11 +644,21 @@ def _describe(exc: BaseException, _: type | None) -> str:
 
 def error_lines(exc: BaseException) -> list[str]:
     """Turn a structuring exception into ``path: message`` lines."""
+    # cattrs joins each message to its path with " @ ", which a message (a
+    # quoted value) and a path (a quoted key) may both contain. The message
+    # is kept aside and stands in the line as its number, which holds no
+    # " @ ", so that the first " @ " of each line is the separator.
+    messages: list[str] = []
+
+    def numbered(error: BaseException, kind: type | None) -> str:
+        messages.append(_describe(error, kind))
+        return str(len(messages) - 1)
+
     lines = []
-    for line in cattrs.transform_error(exc, "$", _describe):
-        message, _, path = line.rpartition(" @ ")
+    for line in cattrs.transform_error(exc, "$", numbered):
+        number, _, path = line.partition(" @ ")
         tidy = path.removeprefix("$").removeprefix(".") or "$"
-        lines.append(f"{tidy}: {message}")
+        lines.append(f"{tidy}: {messages[int(number)]}")
     return lines
 
 

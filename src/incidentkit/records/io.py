@@ -13,6 +13,7 @@ import codecs
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 
 from incidentkit.errors import ValidationError
+from incidentkit.formats import IMPORTERS, import_document
 from incidentkit.records import fast
 from incidentkit.records.converter import show, structure_record, unstructure_record
 from incidentkit.records.schema import IncidentRecord
@@ -53,8 +55,9 @@ __all__ = [
 
 _MAYBE_HUGE_INTEGER: Final = re.compile(rb"\d{19}")
 
-#: The document formats ``format=`` accepts.
-FORMATS: Final = ("incidentkit", "statuspage", "pagerduty", "incidentio")
+#: The document formats ``format=`` accepts: the library's own, then the
+#: importers' (:data:`incidentkit.formats.IMPORTERS`, the one list of them).
+FORMATS: Final = ("incidentkit", *IMPORTERS)
 
 PathLike = str | os.PathLike[str]
 Source = PathLike | Iterable[PathLike]
@@ -147,10 +150,7 @@ def _structure(
     _check_format(format)
     if format == "incidentkit":
         return structure_record(data, assume_utc=assume_utc, strict=strict)
-    from incidentkit.formats import import_document
-
-    record: IncidentRecord = import_document(data, format, assume_utc=assume_utc)
-    return record
+    return import_document(data, format, assume_utc=assume_utc)
 
 
 def from_dict(
@@ -219,6 +219,7 @@ def load(
     """Read a record from a path or an open file.
 
     Errors name the file, so that a message from a loop over files says which.
+    A file larger than :data:`MAX_DOCUMENT_BYTES` is refused unread.
 
     Example:
         >>> import incidentkit as ik
@@ -229,13 +230,9 @@ def load(
     check_flags(assume_utc=assume_utc, strict=strict)
     if isinstance(source, (str, os.PathLike)):
         name: str | None = os.fspath(source)
-        try:
-            with open(source, "rb") as file:
-                raw: object = file.read()
-        except OSError as exc:
-            raise ValidationError(
-                [f"$: cannot read ({exc.strerror})"], source=str(name)
-            ) from None
+        raw: object = _read_capped(os.fspath(source), MAX_DOCUMENT_BYTES)
+        if isinstance(raw, ValidationError):
+            raise ValidationError(raw.errors, source=name)
     elif callable(getattr(source, "read", None)):
         raw = source.read()
         attribute = getattr(source, "name", None)
@@ -340,23 +337,198 @@ class LoadResult:
         return len(self.records)
 
 
-def iter_sources(source: Source) -> Iterator[tuple[str, bytes | ValidationError]]:
+#: The largest document :func:`iter_sources` reads (a file, or one line of
+#: a JSONL file): 256 MiB. Incidents are kilobytes; a larger document is a
+#: wrong file (a disk image named ``.json``, a link to ``/dev/zero``), read
+#: whole before the parser could say so. Pass ``max_bytes=`` to change it.
+MAX_DOCUMENT_BYTES: Final = 256 * 2**20
+
+_KINDS: Final = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _reason(exc: OSError | ValueError) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)  # "embedded null byte"
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_max_bytes(max_bytes: object) -> int:
+    """Validate the ``max_bytes=`` option of the loaders that read files."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValidationError(
+            [f"max_bytes: expected a positive number of bytes, got {show(max_bytes)}"]
+        )
+    return max_bytes
+
+
+def _too_large(size: int, max_bytes: int) -> ValidationError:
+    return ValidationError(
+        [
+            f"$: document larger than max_bytes={max_bytes:,} bytes "
+            f"({size:,} bytes or more); pass a larger max_bytes= to read it"
+        ]
+    )
+
+
+def _read_capped(path: str, max_bytes: int) -> bytes | ValidationError:
+    """The file's bytes, or why not; never more than ``max_bytes`` are read."""
+    try:
+        with open(path, "rb") as file:
+            # One byte over the limit says that the file is larger, whatever
+            # its size claims (/proc files say 0, devices have none).
+            raw = file.read(max_bytes + 1)
+    except (OSError, ValueError) as exc:
+        return ValidationError([f"$: cannot read ({_reason(exc)})"])
+    if len(raw) > max_bytes:
+        return _too_large(len(raw), max_bytes)
+    return raw
+
+
+def path_problem(path: PathLike) -> str | None:
+    """Why ``path`` cannot be a source (missing, not a valid path), or ``None``.
+
+    A path that exists but cannot be read is not a problem here: reading it
+    says why (``cannot read (Permission denied)``), never "no such file".
+    """
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "no such file or folder"
+    except (OSError, ValueError) as exc:
+        # A NUL byte, a name longer than the system allows, a loop of links.
+        return f"not a usable path ({_reason(exc)})"
+    return None
+
+
+def shown_path(path: PathLike) -> str:
+    text = os.fspath(path)
+    # A path too long for the system is shown in part: the message must stay
+    # readable, and the start of the path is what finds it.
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _walk_folder(
+    folder: str, max_bytes: int, root: str, seen: set[tuple[int, int]]
+) -> Iterator[tuple[str, bytes | ValidationError]]:
+    """Every ``*.json`` document of ``folder``, sorted by name, or why not.
+
+    Links are followed only to files and folders inside ``root`` (the real
+    path of the folder named by the caller) and never back into a folder
+    being walked; FIFOs, devices and sockets are not read.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            names = sorted(
+                entry.name for entry in listing if entry.name.endswith(".json")
+            )
+    except (OSError, ValueError) as exc:
+        yield folder, ValidationError([f"$: cannot list the folder ({_reason(exc)})"])
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            real = os.path.realpath(path, strict=True)
+            status = os.stat(real)
+        except (OSError, ValueError) as exc:
+            yield path, ValidationError([f"$: cannot read ({_reason(exc)})"])
+            continue
+        if os.path.commonpath([root, real]) != root:
+            yield (
+                path,
+                ValidationError(
+                    [
+                        f"$: links outside the folder {root!r} (to {real!r}); "
+                        "not followed"
+                    ]
+                ),
+            )
+        elif stat.S_ISDIR(status.st_mode):
+            identity = (status.st_dev, status.st_ino)
+            if identity in seen:
+                yield (
+                    path,
+                    ValidationError(
+                        [
+                            f"$: links back to a folder being read ({real!r}); "
+                            "not followed"
+                        ]
+                    ),
+                )
+                continue
+            yield from _walk_folder(path, max_bytes, root, seen | {identity})
+        elif not stat.S_ISREG(status.st_mode):
+            # A FIFO would block the walk forever and a device never ends.
+            yield (
+                path,
+                ValidationError(
+                    [f"$: {_kind(status.st_mode)}, not a regular file; not read"]
+                ),
+            )
+        elif status.st_size > max_bytes:
+            yield path, _too_large(status.st_size, max_bytes)
+        else:
+            yield path, _read_capped(path, max_bytes)
+
+
+def _iter_folder(
+    folder: str, max_bytes: int
+) -> Iterator[tuple[str, bytes | ValidationError]]:
+    try:
+        root = os.path.realpath(folder, strict=True)
+        status = os.stat(root)
+    except (OSError, ValueError) as exc:
+        yield folder, ValidationError([f"$: cannot list the folder ({_reason(exc)})"])
+        return
+    yield from _walk_folder(folder, max_bytes, root, {(status.st_dev, status.st_ino)})
+
+
+def is_folder(path: PathLike) -> bool:
+    """Whether ``path`` is a folder; ``False`` for any path that is not one."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False  # reading it says why
+
+
+def iter_sources(
+    source: Source, *, max_bytes: int = MAX_DOCUMENT_BYTES
+) -> Iterator[tuple[str, bytes | ValidationError]]:
     """Yield ``(where, raw bytes)`` for every document in ``source``.
 
     ``source`` is a folder (every ``*.json`` in it, sorted by name), a
     ``.jsonl`` file (one document a line, streamed), a single ``.json`` file,
     or an iterable of such paths. A file that cannot be read yields a
     ``ValidationError`` in place of its bytes, so that one unreadable file
-    does not stop the rest.
+    does not stop the rest; so does a folder that cannot be listed (it is
+    never read as empty).
+
+    A folder is walked with limits: a link is followed only to a file or a
+    folder inside the folder named (never outside it, never back into a
+    folder being walked), and FIFOs, devices and sockets in it are not read.
+    A path named explicitly is read whatever it is (``<(command)`` in a
+    shell is a FIFO). No document larger than ``max_bytes`` is read
+    (default :data:`MAX_DOCUMENT_BYTES`); it yields an error instead.
+
+    Raises:
+        ValidationError: When ``source`` is not a path or a list of paths,
+            does not exist or is not a valid path (a NUL byte, a name too
+            long), or ``max_bytes`` is not a positive int.
     """
+    check_max_bytes(max_bytes)
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if path.is_dir():
-            yield from iter_sources(sorted(path.glob("*.json")))
-            return
-        if not path.exists():
-            raise ValidationError([f"source: no such file or folder {str(path)!r}"])
-        paths: Iterable[PathLike] = [path]
+        problem = path_problem(source)
+        if problem is not None:
+            raise ValidationError([f"source: {problem} {shown_path(source)!r}"])
+        paths: Iterable[PathLike] = [source]
     elif isinstance(cast(object, source), Iterable) and not isinstance(
         cast(object, source), (bytes, bytearray)
     ):
@@ -373,28 +545,46 @@ def iter_sources(source: Source) -> Iterator[tuple[str, bytes | ValidationError]
             raise ValidationError(
                 [f"source[{position}]: expected a path, got {show(item)}"]
             )
-        path = Path(item)
-        if path.is_dir():
-            yield from iter_sources(path)
-        elif path.suffix == ".jsonl":
-            yield from _iter_jsonl(path)
+        # As pathlib shows it ("./a/" is "a"): the names sources had before.
+        where = str(Path(item))
+        if is_folder(item):
+            yield from _iter_folder(where, max_bytes)
+        elif where.endswith(".jsonl"):
+            yield from _iter_jsonl(where, max_bytes)
         else:
-            try:
-                yield str(path), path.read_bytes()
-            except OSError as exc:
-                yield str(path), ValidationError([f"$: cannot read ({exc.strerror})"])
+            yield where, _read_capped(where, max_bytes)
 
 
-def _iter_jsonl(path: Path) -> Iterator[tuple[str, bytes | ValidationError]]:
+def _iter_jsonl(
+    path: str, max_bytes: int
+) -> Iterator[tuple[str, bytes | ValidationError]]:
     try:
-        file = path.open("rb")
-    except OSError as exc:
-        yield str(path), ValidationError([f"$: cannot read ({exc.strerror})"])
+        file = open(path, "rb")  # noqa: SIM115  # closed by the with below
+    except (OSError, ValueError) as exc:
+        yield path, ValidationError([f"$: cannot read ({_reason(exc)})"])
         return
     with file:
-        # Iterating the file reads a buffer at a time: a large JSONL file is
-        # never held in memory as a whole.
-        for number, line in enumerate(file, start=1):
+        # A line at a time: a large JSONL file is never held in memory as a
+        # whole, nor is a line without end (a capped read finds it).
+        number = 0
+        while True:
+            try:
+                line = file.readline(max_bytes + 1)
+            except OSError as exc:
+                yield (
+                    f"{path}:{number + 1}",
+                    ValidationError([f"$: cannot read ({_reason(exc)})"]),
+                )
+                return
+            if not line:
+                return
+            number += 1
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                yield f"{path}:{number}", _too_large(len(line), max_bytes)
+                # Skip the rest of the overlong line, a capped read at a time.
+                while line and not line.endswith(b"\n"):
+                    line = file.readline(max_bytes + 1)
+                continue
             if line.strip():
                 yield f"{path}:{number}", line
 
@@ -406,6 +596,7 @@ def load_many(
     assume_utc: bool = False,
     strict: bool = False,
     format: str = "incidentkit",
+    max_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> LoadResult:
     """Load every record of a folder, a JSONL file or a list of paths.
 
@@ -417,6 +608,8 @@ def load_many(
         assume_utc: Read timestamps without an offset as UTC.
         strict: Reject keys the schema does not know.
         format: The format of every document.
+        max_bytes: The largest document read (a file, or a JSONL line); a
+            larger one is an error, found without reading it whole.
 
     Example:
         >>> import incidentkit as ik
@@ -432,7 +625,7 @@ def load_many(
     # With the fast extra, documents of this format that it takes skip the
     # converter (same records); every other one goes through it as before.
     decode = fast.record_decoder(assume_utc) if format == "incidentkit" else None
-    for where, raw in iter_sources(source):
+    for where, raw in iter_sources(source, max_bytes=max_bytes):
         if decode is not None and isinstance(raw, bytes):
             decoded = decode(raw)
             if decoded is not None:

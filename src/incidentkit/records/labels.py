@@ -18,10 +18,16 @@ from incidentkit.errors import ValidationError
 
 __all__ = ["DEFAULT_SEVERITY_LABELS", "SeverityLabels", "severity_level"]
 
-# "SEV1", "SEV-1", "sev 1", "Sev_1", "severity 1", "P1", "p-1", "1".
+# "SEV1", "SEV-1", "sev 1", "Sev_1", "severity 1", "P1", "p-1", "1". Matched
+# (with fullmatch) against the stripped label: a leading or trailing run of
+# blanks that two quantifiers could share would backtrack quadratically. The
+# lookbehind keeps a search linear too: no scan starts inside a run.
 _NUMBERED: Final = re.compile(
-    r"^\s*(?:sev(?:erity)?|p(?:riority)?)?[\s_-]*(\d{1,2})\s*$", re.IGNORECASE
+    r"(?<![\s_-])(?:sev(?:erity)?|p(?:riority)?)?[\s_-]*(\d{1,2})", re.IGNORECASE
 )
+# The longest numbered label is "priority" and a few separators and digits; a
+# longer one is not numbered, and needs no regex to say so.
+_MAX_NUMBERED_LENGTH: Final = 32
 
 
 def _lower_keys(names: Mapping[str, int]) -> Mapping[str, int]:
@@ -79,7 +85,10 @@ class SeverityLabels:
             return named
         if not self.numbered:
             return None
-        match = _NUMBERED.match(label)
+        stripped = label.strip()
+        if len(stripped) > _MAX_NUMBERED_LENGTH:
+            return None
+        match = _NUMBERED.fullmatch(stripped)
         if match is None:
             return None
         number = int(match.group(1))

@@ -26,6 +26,9 @@ from typing import Any, Final
 
 import attrs
 
+from incidentkit import _display
+from incidentkit.records.labels import severity_level
+
 __all__ = [
     "ActionItem",
     "Communication",
@@ -147,8 +150,6 @@ class Incident:
     @property
     def severity_level(self) -> int | None:
         """The numeric level of :attr:`severity` under the default labels."""
-        from incidentkit.records.labels import severity_level
-
         return severity_level(self.severity)
 
 
@@ -339,6 +340,4 @@ class IncidentRecord:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import record_html
-
-        return record_html(self)
+        return _display.html(self)

@@ -1,10 +1,12 @@
 """Rich display in notebooks: HTML renderings of records and results.
 
 Jupyter shows an object through its ``_repr_html_`` method. The record and
-result classes are frozen attrs classes defined elsewhere; each delegates its
-``_repr_html_`` to a function here, so that all the markup (and all its
-escaping) lives in one module. Every piece of text taken from a record goes
-through :func:`html.escape`: a title such as ``<script>`` renders as text.
+result classes are frozen attrs classes defined in lower layers, which do not
+import this one: each ``_repr_html_`` calls :func:`incidentkit._display.html`,
+which dispatches to the function here registered for the class, so that all
+the markup (and all its escaping) lives in one module. Every piece of text
+taken from a record goes through :func:`html.escape`: a title such as
+``<script>`` renders as text.
 
 The functions return a self-contained HTML fragment (no scripts, inline
 styles only), which notebooks, Sphinx galleries and e-mail clients all render.
@@ -21,14 +23,36 @@ Example:
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Final, Protocol
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import numpy as np
 
 from incidentkit import _display
+from incidentkit._format import MISSING as _MISSING
+from incidentkit._format import (
+    format_duration,
+    format_number,
+    format_seconds,
+    format_timestamp,
+)
+from incidentkit.checks.findings import Finding
 from incidentkit.checks.findings import Findings as Findings
+from incidentkit.figures.actions import ActionItemCoverage
+from incidentkit.figures.communications import CommunicationsSummary
+from incidentkit.figures.impact import ImpactScore
+from incidentkit.figures.incident import phase_durations
+from incidentkit.figures.timeline import (
+    FIGURE_NAMES,
+    FIGURES,
+    MILESTONE_NAMES,
+    PHASE_NAMES,
+    PHASES,
+    PhaseDurations,
+)
 from incidentkit.records.schema import IncidentRecord
+from incidentkit.table.frame import IncidentTable
+from incidentkit.table.stats import BootstrapStats, GroupStats
 
 __all__ = [
     "MAX_EVENTS",
@@ -53,7 +77,6 @@ MAX_EVENTS: Final = 40
 #: Rows shown of a findings list or a table's head.
 MAX_ROWS: Final = 50
 
-_MISSING: Final = "—"
 _STYLE: Final = (
     "<style>"
     ".incidentkit table{border-collapse:collapse;margin:0.3em 0 0.6em 0}"
@@ -64,98 +87,6 @@ _STYLE: Final = (
     "</style>"
 )
 _LEVEL_COLOURS: Final = {"error": "#c62828", "warning": "#ef6c00", "info": "#1565c0"}
-
-
-# --- text formatting, shared with the command line ----------------------------
-
-
-def format_duration(span: timedelta | None) -> str:
-    """A span as its two largest units, e.g. ``2h 30m``; ``—`` for ``None``.
-
-    Units are days, hours, minutes and seconds; the second unit is the one
-    right below the first, and is left out when it is zero (``2h``), so the
-    text is rounded down to that unit. Negative spans (milestones out of
-    order) keep their sign.
-
-    Example:
-        >>> format_duration(timedelta(hours=2, minutes=30))
-        '2h 30m'
-        >>> format_duration(timedelta(minutes=-7)), format_duration(None)
-        ('-7m', '—')
-        >>> format_duration(timedelta(days=3, hours=4, minutes=5))
-        '3d 4h'
-        >>> format_duration(timedelta(seconds=45)), format_duration(timedelta(0))
-        ('45s', '0s')
-    """
-    if span is None:
-        return _MISSING
-    # Whole microseconds as a Python int: exact, and free of the overflow
-    # that abs(timedelta.min) would raise.
-    micro = span // timedelta(microseconds=1)
-    sign = "-" if micro < 0 else ""
-    whole, fraction = divmod(abs(micro), 1_000_000)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    units = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
-    for position, (amount, unit) in enumerate(units):
-        if amount:
-            if position == len(units) - 1:
-                return f"{sign}{amount}{unit}"
-            following, next_unit = units[position + 1]
-            if not following:
-                return f"{sign}{amount}{unit}"
-            return f"{sign}{amount}{unit} {following}{next_unit}"
-    return f"{sign}<1s" if fraction else "0s"
-
-
-def format_seconds(seconds: float | None) -> str:
-    """A number of seconds (NaN or ``None`` for missing) as :func:`format_duration`.
-
-    Example:
-        >>> format_seconds(5400.0), format_seconds(float("nan"))
-        ('1h 30m', '—')
-    """
-    if seconds is None or not math.isfinite(seconds):
-        return _MISSING
-    bound = timedelta.max.total_seconds()
-    if abs(seconds) > bound:
-        return f"{seconds:.3g}s"
-    return format_duration(timedelta(seconds=round(seconds)))
-
-
-def format_timestamp(moment: datetime | date | None) -> str:
-    """A UTC moment as ``2024-01-15 14:23 UTC`` (seconds only when not zero).
-
-    Example:
-        >>> format_timestamp(datetime(2024, 1, 15, 14, 23, tzinfo=timezone.utc))
-        '2024-01-15 14:23 UTC'
-    """
-    if moment is None:
-        return _MISSING
-    if not isinstance(moment, datetime):
-        return moment.isoformat()
-    # isoformat, not strftime: strftime("%Y") drops the zero padding of
-    # years before 1000 on some platforms.
-    spec = "seconds" if moment.second or moment.microsecond else "minutes"
-    if moment.utcoffset():
-        moment = moment.astimezone(timezone.utc)
-    naive = moment.replace(tzinfo=None)
-    return f"{naive.isoformat(sep=' ', timespec=spec)} UTC"
-
-
-def format_number(value: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits; ``—`` for NaN or ``None``.
-
-    Example:
-        >>> format_number(43.4567), format_number(937500.0), format_number(None)
-        ('43.5', '937,500', '—')
-    """
-    if value is None or not math.isfinite(value):
-        return _MISSING
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.{digits}g}"
 
 
 # --- HTML building blocks -------------------------------------------------------
@@ -222,9 +153,6 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in record_html(bad)
         True
     """
-    from incidentkit.figures.incident import phase_durations
-    from incidentkit.figures.timeline import MILESTONE_NAMES
-
     incident = rec.incident
     durations = phase_durations(rec)
     level = incident.severity_level
@@ -279,15 +207,7 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
     )
 
 
-class _PhaseDurationsLike(Protocol):
-    @property
-    def phases(self) -> Mapping[str, timedelta | None]: ...
-
-    @property
-    def figures(self) -> Mapping[str, timedelta | None]: ...
-
-
-def phase_durations_html(durations: _PhaseDurationsLike) -> str:
+def phase_durations_html(durations: PhaseDurations) -> str:
     """The figures and the phases, each with where it starts and ends.
 
     Example:
@@ -296,8 +216,6 @@ def phase_durations_html(durations: _PhaseDurationsLike) -> str:
         >>> "2h 30m" in phase_durations_html(ik.phase_durations(ik.example()))
         True
     """
-    from incidentkit.figures.timeline import FIGURES, PHASES
-
     figures = _table(
         ("figure", "from → to", "duration"),
         [
@@ -317,7 +235,7 @@ def phase_durations_html(durations: _PhaseDurationsLike) -> str:
     return _wrap(_heading("Figures"), figures, _heading("Phases"), phases)
 
 
-def impact_score_html(score: Any) -> str:
+def impact_score_html(score: ImpactScore) -> str:
     """An impact score with each component's weight, value and points.
 
     Example:
@@ -346,7 +264,7 @@ def impact_score_html(score: Any) -> str:
     return _wrap(_heading(f"Impact score {score.score:.1f} / 100", detail), components)
 
 
-def communications_summary_html(summary: Any) -> str:
+def communications_summary_html(summary: CommunicationsSummary) -> str:
     """Updates, gaps and promises of one incident's external communications.
 
     Example:
@@ -391,7 +309,7 @@ def communications_summary_html(summary: Any) -> str:
     return _wrap(_heading("Communications"), facts, promises)
 
 
-def action_item_coverage_html(coverage: Any) -> str:
+def action_item_coverage_html(coverage: ActionItemCoverage) -> str:
     """Action items by type, required types missing, and items needing care.
 
     Example:
@@ -431,7 +349,7 @@ def action_item_coverage_html(coverage: Any) -> str:
 # --- findings -------------------------------------------------------------------
 
 
-def findings_html(findings: Sequence[Any], *, max_rows: int = MAX_ROWS) -> str:
+def findings_html(findings: Sequence[Finding], *, max_rows: int = MAX_ROWS) -> str:
     """A list of check findings as a table, errors first in each level's colour.
 
     Example:
@@ -484,15 +402,11 @@ def _findings_fragment(findings: Findings) -> str:
 
 
 def _is_duration(column: object) -> bool:
-    from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
-
     return column in FIGURE_NAMES or column in PHASE_NAMES
 
 
 def _value_cell(value: object, seconds: bool) -> str:
     """One value of a table or a statistic, as text."""
-    import numpy as np
-
     if value is None:
         return _MISSING
     if isinstance(value, np.datetime64):
@@ -512,10 +426,8 @@ def _value_cell(value: object, seconds: bool) -> str:
     return str(value)
 
 
-def _group_labels(stats: Any) -> list[str]:
+def _group_labels(stats: GroupStats | BootstrapStats) -> list[str]:
     """A printable label per group: ``SEV1``, ``2024-01``, ``a / b``."""
-    import numpy as np
-
     groups = np.asarray(stats.groups)
     keys = tuple(getattr(stats, "by", ()) or ())
 
@@ -543,13 +455,11 @@ def _group_labels(stats: Any) -> list[str]:
     )
 
 
-def group_stats_html(stats: Any, *, seconds: bool | None = None) -> str:
+def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
     """Grouped statistics as a table: one row per group, sample sizes shown.
 
     Args:
-        stats: A :class:`~incidentkit.GroupStats` (or anything with its
-            ``groups``, ``count``, ``missing``, ``mean``, ``median``,
-            ``p90``, ``p95``, ``min`` and ``max``).
+        stats: A :class:`~incidentkit.GroupStats`.
         seconds: Show the values as durations; by default they are when the
             column is one of the figures or phases (seconds).
 
@@ -593,7 +503,7 @@ def group_stats_html(stats: Any, *, seconds: bool | None = None) -> str:
     return _wrap(_heading(title, f"{len(labels)} {noun}"), table, more)
 
 
-def bootstrap_stats_html(stats: Any) -> str:
+def bootstrap_stats_html(stats: BootstrapStats) -> str:
     """A statistic by group with its bootstrap interval and sample size.
 
     Example:
@@ -650,7 +560,7 @@ _PREVIEW_COLUMNS: Final = (
 )
 
 
-def table_html(table: Any, *, rows: int = 5) -> str:
+def table_html(table: IncidentTable, *, rows: int = 5) -> str:
     """An incident table's shape and its first rows, in its main columns.
 
     Args:
@@ -688,3 +598,20 @@ def table_html(table: Any, *, rows: int = 5) -> str:
         grid,
         _note("; ".join(notes)) if notes else "",
     )
+
+
+# --- registrations ------------------------------------------------------------------
+
+# The results' ``_repr_html_`` call :func:`incidentkit._display.html`, which
+# dispatches on the type to these. (Calls rather than decorators: a function
+# decorated with ``register`` loses its signature for type checkers.)
+_display.html.register(IncidentRecord, record_html)
+_display.html.register(PhaseDurations, phase_durations_html)
+_display.html.register(ImpactScore, impact_score_html)
+_display.html.register(CommunicationsSummary, communications_summary_html)
+_display.html.register(ActionItemCoverage, action_item_coverage_html)
+
+
+_display.html.register(IncidentTable, table_html)
+_display.html.register(GroupStats, group_stats_html)
+_display.html.register(BootstrapStats, bootstrap_stats_html)

@@ -59,6 +59,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit import _display
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import NAT as _NAT
 from incidentkit.figures.columns import seconds as _seconds
@@ -86,6 +87,7 @@ from incidentkit.table.stats import (
     _ByGroup,
     _check_count,
     _import_pandas,
+    _python,
     compare_samples,
     grouped_bootstrap,
     grouped_kaplan_meier,
@@ -456,8 +458,6 @@ class IncidentTable:
 
     def to_dict(self) -> dict[str, list[Any]]:
         """Column name → list of Python values (NaN and NaT become ``None``)."""
-        from incidentkit.table.stats import _python
-
         return {name: [_python(value) for value in self[name]] for name in self.columns}
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -941,9 +941,7 @@ class IncidentTable:
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import table_html
-
-        return table_html(self)
+        return _display.html(self)
 
 
 def _compact(values: IntArray, keep: NDArray[np.bool_]) -> tuple[IntArray, IntArray]:

@@ -46,9 +46,10 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from incidentkit import _display
 from incidentkit._args import texts
+from incidentkit._format import format_duration
 from incidentkit.errors import ValidationError
-from incidentkit.render.html import format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -564,11 +565,21 @@ def _check_stat(stat: str) -> float | None:
     return QUANTILES[stat]
 
 
-def _check_count(value: object, name: str, minimum: int = 1) -> int:
+#: The most bootstrap resamples and permutations a call takes. Replicates
+#: are held as an (n, groups) array: 10^10 of them asked for ~80 GB and ended
+#: in a MemoryError; 10^6 gives intervals far finer than any data needs.
+MAX_RESAMPLES: Final = 1_000_000
+
+
+def _check_count(
+    value: object, name: str, minimum: int = 1, maximum: int | None = None
+) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise _problem(f"{name}: expected a whole number ({value!r})")
     if value < minimum:
         raise _problem(f"{name}: must be at least {minimum} ({value!r})")
+    if maximum is not None and value > maximum:
+        raise _problem(f"{name}: must be at most {maximum:,} ({value!r})")
     return int(value)
 
 
@@ -729,7 +740,7 @@ def grouped_bootstrap(
         (3.0, True)
     """
     q = _check_stat(stat)
-    resamples = _check_count(n, "n")
+    resamples = _check_count(n, "n", maximum=MAX_RESAMPLES)
     level = _check_confidence(confidence)
     column = _float_column(values)
     grouping._check(column)
@@ -1021,8 +1032,8 @@ def compare_samples(
         False
     """
     q = _check_stat(stat)
-    resamples = _check_count(n, "n")
-    shuffles = _check_count(permutations, "permutations")
+    resamples = _check_count(n, "n", maximum=MAX_RESAMPLES)
+    shuffles = _check_count(permutations, "permutations", maximum=MAX_RESAMPLES)
     level = _check_confidence(confidence)
     first = _float_column(a, "a")
     second = _float_column(b, "b")
@@ -1228,9 +1239,7 @@ class GroupStats(_ByGroup):
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import group_stats_html
-
-        return group_stats_html(self)
+        return _display.html(self)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -1271,9 +1280,7 @@ class BootstrapStats(_ByGroup):
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
-        from incidentkit.render.html import bootstrap_stats_html
-
-        return bootstrap_stats_html(self)
+        return _display.html(self)
 
 
 @attrs.frozen(eq=False, repr=False)

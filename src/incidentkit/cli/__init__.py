@@ -1,0 +1,412 @@
+"""The ``incidentkit`` command: ``report``, ``check`` and ``stats``.
+
+Run ``incidentkit --help`` (or ``python -m incidentkit --help``) for the
+commands and ``incidentkit COMMAND --help`` for each one's options and
+examples. :func:`main` is the entry point; it returns the exit status instead
+of exiting, so that it can be called in-process:
+
+* 0: everything loaded and no finding reached ``--fail-on``;
+* 1: a finding reached ``--fail-on``, or a source failed to load;
+* 2: the command line itself was wrong (argparse's convention).
+
+The commands live in :mod:`incidentkit.cli.report`,
+:mod:`incidentkit.cli.check` and :mod:`incidentkit.cli.stats`; what they
+share, in ``_output`` (rendering) and ``_sources`` (reading inputs).
+
+Bad data never produces a traceback: every load problem is printed on
+stderr as ``FILE: path: message``, the form of
+:attr:`incidentkit.ValidationError.errors`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Final, TextIO
+
+from incidentkit._version import __version__
+from incidentkit.checks.rules import LEVELS
+from incidentkit.cli._output import EXIT_FAILED as EXIT_FAILED
+from incidentkit.cli._output import EXIT_OK as EXIT_OK
+from incidentkit.cli._output import EXIT_USAGE as EXIT_USAGE
+from incidentkit.cli._output import JSON_SCHEMA_VERSION as JSON_SCHEMA_VERSION
+from incidentkit.cli._output import OUTPUT_FORMATS as OUTPUT_FORMATS
+from incidentkit.cli._output import PROGRESS_THRESHOLD as PROGRESS_THRESHOLD
+from incidentkit.cli._output import _print_errors, _today
+from incidentkit.cli.check import _run_check
+from incidentkit.cli.report import _run_report
+from incidentkit.cli.report import report_data as report_data
+from incidentkit.cli.stats import INTERVAL_STATS as INTERVAL_STATS
+from incidentkit.cli.stats import NUMBER_METRICS as NUMBER_METRICS
+from incidentkit.cli.stats import STATS_GROUPINGS as STATS_GROUPINGS
+from incidentkit.cli.stats import _run_stats
+from incidentkit.cli.stats import stats_data as stats_data
+from incidentkit.errors import ValidationError
+from incidentkit.records.io import FORMATS
+from incidentkit.table.stats import MAX_RESAMPLES
+
+__all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
+
+
+# --- the parser ------------------------------------------------------------------
+
+
+def _day(text: str) -> date:
+    if text.strip().casefold() == "today":
+        return _today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD or 'today', got {text!r}"
+        ) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _resamples(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_RESAMPLES:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_RESAMPLES:,} resamples, got {text!r}"
+        )
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        )
+    return value
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a level between 0 and 1 (e.g. 0.95), got {text!r}"
+        )
+    return value
+
+
+def _codes(text: str) -> list[str]:
+    return [code.strip() for code in text.split(",") if code.strip()]
+
+
+def _selected_codes(text: str) -> list[str]:
+    # An empty selection would run no rule and pass every record: in CI an
+    # unset `--select "$RULES"` would make the linter a silent no-op.
+    codes = _codes(text)
+    if not codes:
+        raise argparse.ArgumentTypeError(
+            f"expected one or more comma-separated codes, names or families, "
+            f"got {text!r}"
+        )
+    return codes
+
+
+_EPILOGS: Final = {
+    "main": """\
+examples:
+  incidentkit report                      the bundled example incident
+  incidentkit report inc.json --format markdown > review.md
+  incidentkit check postmortems/          a linter for postmortem records
+  incidentkit stats incidents.jsonl --by severity --ci
+
+exit status: 0 ok, 1 findings or load errors, 2 bad command line.
+""",
+    "report": """\
+examples:
+  incidentkit report                      report on the bundled example
+  incidentkit report inc.json
+  incidentkit report inc.json --format json | jq .impact.score
+  incidentkit report sp.json --input-format statuspage
+""",
+    "check": """\
+examples:
+  incidentkit check postmortems/
+  incidentkit check a.json b.json --fail-on warning
+  incidentkit check all.jsonl --select IK1,timeline --format json
+  incidentkit check postmortems/ --ignore IK405,action-item-without-owner
+
+Each finding is printed as FILE:PATH:CODE:LEVEL: MESSAGE, where PATH is the
+place in the record. Codes, rule names and families (severity, timeline,
+consistency, communications, action_items) are accepted by --select and
+--ignore, as is a code prefix such as IK2.
+""",
+    "stats": """\
+examples:
+  incidentkit stats incidents/ --by severity
+  incidentkit stats incidents.jsonl --by month --metric time_to_mitigate
+  incidentkit stats incidents/ --by service --ci --seed 7 --format json
+  incidentkit stats statuspage/ --input-format statuspage --by month
+
+Durations are in seconds in JSON, human-readable in text and Markdown.
+""",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``incidentkit`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    output = common.add_argument_group("input and output")
+    output.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        help="output: text for people, json for tools, markdown for documents "
+        "(default: text)",
+    )
+    output.add_argument(
+        "--input-format",
+        choices=FORMATS,
+        default="incidentkit",
+        metavar="{" + ",".join(FORMATS) + "}",
+        help="the format of the input documents (default: incidentkit)",
+    )
+    output.add_argument(
+        "--assume-utc",
+        action="store_true",
+        help="read timestamps without a UTC offset as UTC instead of rejecting them",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="incidentkit",
+        description="Incident and postmortem records: reports, checks, statistics.",
+        epilog=_EPILOGS["main"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"incidentkit {__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="a readable report on one incident",
+        description="Milestones, durations and phases, communications, impact "
+        "score, action-item coverage and findings of one incident.",
+        epilog=_EPILOGS["report"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the day to judge action-item deadlines on (default: today, UTC)",
+    )
+    report.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="an incident document (default: the bundled example)",
+    )
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check records for inconsistencies, like a linter",
+        description="Check every record and print its findings, one per line. "
+        "Exits 1 when a finding reaches --fail-on or a document fails to load.",
+        epilog=_EPILOGS["check"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "sources",
+        nargs="+",
+        metavar="FILE|FOLDER",
+        help="JSON files, JSONL files (one record a line) or folders of *.json",
+    )
+    check.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="judge overdue action items (IK508) on this day, or 'today'; "
+        "without it that rule does not run, so that a check passing today "
+        "passes tomorrow",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=LEVELS,
+        default="error",
+        help="the lowest level that makes the exit status 1 (default: error)",
+    )
+    check.add_argument(
+        "--select",
+        type=_selected_codes,
+        action="extend",
+        metavar="CODES",
+        help="only these rules (comma-separated codes, names, families or prefixes)",
+    )
+    check.add_argument(
+        "--ignore",
+        type=_codes,
+        action="extend",
+        metavar="CODES",
+        help="skip these rules (same forms as --select)",
+    )
+
+    for command in (report, check):
+        command.set_defaults(parser=command)
+    stats = commands.add_parser(
+        "stats",
+        parents=[common],
+        help="grouped statistics of many incidents",
+        description="Count, median, p90 and p95 of a duration, by group. Open "
+        "incidents count as missing, never as closed now.",
+        epilog=_EPILOGS["stats"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stats.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a folder of *.json, a JSONL file or a JSON file",
+    )
+    stats.add_argument(
+        "--by",
+        choices=STATS_GROUPINGS,
+        required=True,
+        help="how to group the incidents",
+    )
+    stats.add_argument(
+        "--metric",
+        default="time_to_resolve",
+        help="the duration to summarise (default: time_to_resolve)",
+    )
+    stats.add_argument(
+        "--ci",
+        action="store_true",
+        help="add bootstrap confidence intervals for the median and p90",
+    )
+    stats.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.95,
+        help="confidence level of the intervals (default: 0.95)",
+    )
+    stats.add_argument(
+        "--resamples",
+        type=_resamples,
+        default=1000,
+        help="bootstrap resamples (default: 1000)",
+    )
+    stats.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of the bootstrap's generator (default: 0), for repeatable intervals",
+    )
+    stats.set_defaults(parser=stats)
+    return parser
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+_Runner = Callable[..., int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``incidentkit`` command and return its exit status.
+
+    Args:
+        argv: The arguments after the program name; ``None`` reads
+            ``sys.argv[1:]``.
+
+    Returns:
+        0 when everything loaded and no finding reached ``--fail-on``; 1 when
+        one did or a source failed to load; 2 for a bad command line.
+    """
+    parser = build_parser()
+    # A closed stream (`incidentkit check x >&-`) is None in Python: writes
+    # go nowhere, and the missing output is said where it can be.
+    out = sys.stdout if sys.stdout is not None else _Discard()
+    err = sys.stderr if sys.stderr is not None else _Discard()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if sys.stdout is None:
+        _say(err, "incidentkit: standard output is closed; nothing written")
+        return EXIT_FAILED
+    try:
+        status = _run(args, out, err)
+        # Flushed here, not at exit: a full disk must fail inside this try.
+        out.flush()
+        return status
+    except SystemExit as exc:  # parser.error() inside a command
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except ValidationError as exc:
+        # A bad argument the library rejected (never bad data, which each
+        # command reports per document): the same clean lines.
+        _print_errors(exc, err)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # `incidentkit check ... | head`: the reader left; stop quietly, and
+        # keep Python from complaining when it flushes stdout at exit.
+        _silence_stdout()
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _say(err, "interrupted")
+        return 130
+    except (OSError, ValueError) as exc:
+        # Writing the output failed: a full disk (ENOSPC), a stream closed
+        # while running ("I/O operation on closed file"). Bad data and bad
+        # arguments never get here (they are ValidationErrors, caught above).
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        _say(err, f"incidentkit: cannot write the output ({reason})")
+        _silence_stdout()
+        return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "report":
+        return _run_report(args, out, err)
+    if args.command == "check":
+        return _run_check(args, out, err, args.parser)
+    return _run_stats(args, out, err, args.parser)
+
+
+class _Discard(io.StringIO):
+    """Where output goes when the stream it was meant for is closed."""
+
+
+def _say(err: TextIO, message: str) -> None:
+    try:
+        err.write(message + "\n")
+        err.flush()
+    except (OSError, ValueError):
+        pass  # stderr is gone too: the exit status is all that is left
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit and would report the same failure
+    # with a traceback-like "Exception ignored" message; point it at devnull.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's capture): nothing is flushed at exit

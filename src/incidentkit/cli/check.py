@@ -1,0 +1,174 @@
+"""``incidentkit check``: findings of many records, one per line."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from incidentkit.checks.engine import CheckPolicy, Finding, check, count_levels
+from incidentkit.checks.rules import LEVELS
+from incidentkit.cli._output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    JSON_SCHEMA_VERSION,
+    _json_dump,
+    _md,
+    _md_table,
+    _one_line,
+    _print_errors,
+    _Progress,
+    _visible,
+)
+from incidentkit.cli._sources import _count_files, _iter_records
+from incidentkit.errors import ValidationError
+
+
+def _run_check(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    parser: argparse.ArgumentParser,
+) -> int:
+    try:
+        rules = CheckPolicy(select=args.select, ignore=args.ignore or ())
+    except ValidationError as exc:
+        # The policy names its parameters; the user typed options.
+        parser.error("; ".join(f"--{error}" for error in exc.errors))
+    as_of = args.as_of
+    failing = set(LEVELS[: LEVELS.index(args.fail_on) + 1])
+
+    progress = _Progress(_count_files(args.sources), err, "checking")
+    findings: list[dict[str, Any]] = []
+    load_errors: list[dict[str, Any]] = []
+    counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
+    checked = 0
+    text = args.format == "text"
+    for loaded in _iter_records(
+        args.sources, input_format=args.input_format, assume_utc=args.assume_utc
+    ):
+        progress.advance()
+        if loaded.error is not None or loaded.record is None:
+            assert loaded.error is not None
+            if progress.enabled:
+                err.write("\n")
+            _print_errors(loaded.error, err)
+            load_errors.append(
+                {"source": loaded.where, "errors": list(loaded.error.errors)}
+            )
+            continue
+        checked += 1
+        found = check(loaded.record, rules=rules, as_of=as_of)
+        for level, count in count_levels(found).items():
+            counts[level] += count
+        for finding in found:
+            data = _finding_data(finding, loaded.where)
+            findings.append(data)
+            if text:
+                # Streamed, as a linter does: a long run shows findings early.
+                out.write(_finding_line(data))
+    progress.close()
+
+    status = (
+        EXIT_FAILED
+        if load_errors or any(counts.get(level) for level in failing)
+        else EXIT_OK
+    )
+    if args.format == "json":
+        _json_dump(
+            {
+                "schema_version": JSON_SCHEMA_VERSION,
+                "as_of": None if as_of is None else as_of.isoformat(),
+                "fail_on": args.fail_on,
+                "checked": checked,
+                "failed_to_load": len(load_errors),
+                "counts": counts,
+                "exit_status": status,
+                "findings": findings,
+                "load_errors": load_errors,
+            },
+            out,
+        )
+    elif args.format == "markdown":
+        out.write(_check_markdown(findings, checked, load_errors, counts))
+    else:
+        err.write(_check_summary(checked, counts, len(load_errors)) + "\n")
+    return status
+
+
+def _finding_data(finding: Finding, where: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {} if where is None else {"source": where}
+    data.update(
+        code=finding.code,
+        level=str(finding.level),
+        path=finding.path,
+        message=finding.message,
+    )
+    return data
+
+
+def _level_counts(findings: Sequence[dict[str, Any]]) -> str:
+    counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
+    for finding in findings:
+        counts[finding["level"]] = counts.get(finding["level"], 0) + 1
+    return _level_counts_text(counts)
+
+
+def _level_counts_text(counts: dict[str, int]) -> str:
+    names = {"error": "errors", "warning": "warnings"}
+    return ", ".join(
+        f"{n} {level if n == 1 else names.get(level, level)}"
+        for level, n in counts.items()
+    )
+
+
+def _check_summary(checked: int, counts: dict[str, int], failed: int) -> str:
+    noun = "record" if checked == 1 else "records"
+    summary = f"{checked} {noun} checked: {_level_counts_text(counts)}"
+    if failed:
+        summary += f"; {failed} failed to load"
+    return summary
+
+
+def _finding_line(data: dict[str, Any]) -> str:
+    path = data["path"] or "$"
+    return (
+        _visible(
+            f"{data['source']}:{path}:{data['code']}:{data['level']}: "
+            f"{_one_line(data['message'])}"
+        )
+        + "\n"
+    )
+
+
+def _check_markdown(
+    findings: list[dict[str, Any]],
+    checked: int,
+    load_errors: list[dict[str, Any]],
+    counts: dict[str, int],
+) -> str:
+    lines = [
+        "## incidentkit check",
+        "",
+        _check_summary(checked, counts, len(load_errors)),
+        "",
+    ]
+    if findings:
+        lines.extend(
+            _md_table(
+                ("source", "path", "code", "level", "message"),
+                [
+                    (f["source"], f["path"] or "$", f["code"], f["level"], f["message"])
+                    for f in findings
+                ],
+                (),
+            )
+        )
+        lines.append("")
+    if load_errors:
+        lines.extend(["### Failed to load", ""])
+        lines.extend(
+            f"- `{_md(error)}`" for item in load_errors for error in item["errors"]
+        )
+        lines.append("")
+    return _visible("\n".join(lines).rstrip("\n") + "\n")

@@ -1,0 +1,282 @@
+"""``incidentkit report``: a readable report on one incident."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from incidentkit.checks.engine import check
+from incidentkit.cli._output import (
+    _MISSING,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    JSON_SCHEMA_VERSION,
+    _iso,
+    _json_dump,
+    _print_errors,
+    _render_markdown,
+    _render_text,
+    _seconds,
+    _Section,
+    _span,
+    _today,
+)
+from incidentkit.cli._sources import _load_one_file
+from incidentkit.cli.check import _finding_data, _level_counts
+from incidentkit.errors import ValidationError
+from incidentkit.figures.incident import (
+    action_item_coverage,
+    communications_summary,
+    impact_score,
+    phase_durations,
+)
+from incidentkit.figures.timeline import FIGURES, PHASES
+from incidentkit.records.io import example_path
+from incidentkit.records.schema import IncidentRecord
+from incidentkit.render.html import format_number, format_timestamp
+
+
+def report_data(
+    rec: IncidentRecord, *, as_of: date, source: str | None = None
+) -> dict[str, Any]:
+    """Everything ``incidentkit report`` shows, as JSON-ready data.
+
+    This is the ``--format json`` output (documented field by field in the
+    command-line page of the documentation): durations are seconds,
+    moments are ISO 8601 UTC strings ending in ``Z``, and anything unknown
+    is ``null``.
+
+    Args:
+        rec: The record.
+        as_of: The day to judge action-item deadlines on.
+        source: Where the record came from, copied into the output.
+    """
+    durations = phase_durations(rec)
+    comms = communications_summary(rec)
+    impact = impact_score(rec)
+    coverage = action_item_coverage(rec, as_of=as_of)
+    findings = check(rec, as_of=as_of)
+    incident = rec.incident
+    limit = comms.long_gaps[0].limit if comms.long_gaps else None
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "source": source,
+        "as_of": as_of.isoformat(),
+        "incident": {
+            "id": incident.id,
+            "title": incident.title,
+            "severity": incident.severity,
+            "severity_level": incident.severity_level,
+            "status": incident.status,
+            "service": incident.service,
+            "commander": incident.commander,
+            "declared_at": _iso(incident.declared_at),
+            "resolved_at": _iso(incident.resolved_at),
+        },
+        "milestones": {
+            name: _iso(moment)
+            for name, moment in durations.milestones.as_dict().items()
+        },
+        "figures": {name: _seconds(span) for name, span in durations.figures.items()},
+        "phases": {name: _seconds(span) for name, span in durations.phases.items()},
+        "communications": {
+            "source": comms.source,
+            "external_updates": [_iso(moment) for moment in comms.external_updates],
+            "time_to_first_update": _seconds(comms.time_to_first_update),
+            "gaps": [_seconds(gap) for gap in comms.gaps],
+            "gap_limit": _seconds(limit),
+            "long_gaps": [
+                {
+                    "start": _iso(gap.start),
+                    "end": _iso(gap.end),
+                    "length": _seconds(gap.length),
+                    "limit": _seconds(gap.limit),
+                }
+                for gap in comms.long_gaps
+            ],
+            "promises": [
+                {
+                    "made_at": _iso(promise.made_at),
+                    "promised_by": _iso(promise.promised_by),
+                    "next_update_at": _iso(promise.next_update_at),
+                    "broken": promise.broken,
+                }
+                for promise in comms.promises
+            ],
+            "broken_promises": len(comms.broken_promises),
+        },
+        "impact": {
+            "score": impact.score,
+            "user_minutes": impact.user_minutes,
+            "impact_duration": _seconds(impact.impact_duration),
+            "components": {
+                name: {
+                    "group": part.group,
+                    "weight": part.weight,
+                    "value": part.value,
+                    "contribution": part.contribution,
+                }
+                for name, part in impact.components.items()
+            },
+        },
+        "action_items": {
+            "count": len(rec.action_items),
+            "by_type": dict(coverage.by_type),
+            "required_types": sorted(coverage.required_types),
+            "missing_types": sorted(coverage.missing_types),
+            "overdue": list(coverage.overdue),
+            "without_owner": list(coverage.without_owner),
+            "without_deadline": list(coverage.without_deadline),
+            "unaddressed_factors": list(coverage.unaddressed_factors),
+        },
+        "findings": [_finding_data(finding) for finding in findings],
+    }
+
+
+def _moment(text: str | None) -> str:
+    return _MISSING if text is None else format_timestamp(datetime.fromisoformat(text))
+
+
+def _item_list(rec: IncidentRecord, indices: Sequence[int]) -> str:
+    if not indices:
+        return "none"
+    return "; ".join(f"#{i} {rec.action_items[i].title}" for i in indices)
+
+
+def _report_sections(
+    rec: IncidentRecord, data: dict[str, Any]
+) -> tuple[str, list[str], list[_Section]]:
+    incident = data["incident"]
+    heading = f"{incident['id']} · {incident['title']}"
+    level = incident["severity_level"]
+    facts = [
+        f"severity {incident['severity']}"
+        + ("" if level is None else f" (level {level})")
+        + f" · status {incident['status']}"
+        + (f" · service {incident['service']}" if incident["service"] else ""),
+    ]
+    if data["source"]:
+        facts.append(f"source: {data['source']}")
+
+    milestones = _Section("Milestones")
+    milestones.pairs = [(name, _moment(m)) for name, m in data["milestones"].items()]
+
+    figures = _Section("Durations")
+    figures.table(
+        ("figure", "duration", "from → to"),
+        [
+            (name, _span(value), " → ".join(FIGURES[name]))
+            for name, value in data["figures"].items()
+        ],
+        (False, True, False),
+    )
+    phases = _Section("Phases")
+    known = [v for v in data["phases"].values() if v is not None and v > 0]
+    whole = sum(known)
+    rows: list[Sequence[str]] = []
+    for name, value in data["phases"].items():
+        share = ""
+        if value is not None and value > 0 and whole > 0:
+            share = f"{value / whole:4.0%} " + "█" * max(1, round(20 * value / whole))
+        rows.append((name, _span(value), " → ".join(PHASES[name]), share))
+    phases.table(("phase", "duration", "from → to", "share"), rows, (False, True))
+
+    comms = data["communications"]
+    communications = _Section("Communications")
+    gaps = ", ".join(_span(gap) for gap in comms["gaps"]) or "none"
+    broken = [p for p in comms["promises"] if p["broken"]]
+    communications.pairs = [
+        ("external updates", str(len(comms["external_updates"]))),
+        ("time to first update", _span(comms["time_to_first_update"])),
+        ("gaps", gaps),
+    ]
+    if comms["gap_limit"] is not None:
+        longest = ", ".join(_span(gap["length"]) for gap in comms["long_gaps"])
+        communications.pairs.append(
+            (f"gaps over {_span(comms['gap_limit'])}", longest or "none")
+        )
+    communications.pairs.append(
+        ("promises", f"{len(comms['promises'])} made, {len(broken)} broken")
+    )
+    for promise in broken:
+        communications.notes.append(
+            f"broken: update at {_moment(promise['made_at'])} promised the next "
+            f"by {_moment(promise['promised_by'])}; it came at "
+            f"{_moment(promise['next_update_at'])}"
+        )
+
+    impact_data = data["impact"]
+    impact = _Section(
+        f"Impact score {impact_data['score']:.1f} / 100",
+        f"user-minutes {format_number(impact_data['user_minutes'])}",
+    )
+    impact.table(
+        ("component", "group", "weight", "value", "points"),
+        [
+            (
+                name,
+                part["group"],
+                format_number(part["weight"]),
+                f"{part['value']:.3f}",
+                f"{part['contribution']:.2f}",
+            )
+            for name, part in impact_data["components"].items()
+        ],
+        (False, False, True, True, True),
+    )
+
+    items = data["action_items"]
+    actions = _Section("Action items", f"{items['count']}, as of {data['as_of']}")
+    counted = [f"{kind} {n}" for kind, n in items["by_type"].items() if n]
+    actions.pairs = [
+        ("by type", ", ".join(counted) or "none"),
+        ("required types", ", ".join(items["required_types"]) or "none"),
+        ("missing types", ", ".join(items["missing_types"]) or "none"),
+        ("overdue", _item_list(rec, items["overdue"])),
+        ("without owner", _item_list(rec, items["without_owner"])),
+        ("without deadline", _item_list(rec, items["without_deadline"])),
+        ("unaddressed factors", "; ".join(items["unaddressed_factors"]) or "none"),
+    ]
+
+    findings = _Section("Findings", _level_counts(data["findings"]))
+    if data["findings"]:
+        findings.table(
+            ("level", "code", "path", "message"),
+            [
+                (f["level"], f["code"], f["path"] or "$", f["message"])
+                for f in data["findings"]
+            ],
+        )
+    else:
+        findings.notes.append("none")
+    sections = [milestones, figures, phases, communications, impact, actions, findings]
+    return heading, facts, sections
+
+
+def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.file is None:
+        if args.input_format != "incidentkit":
+            err.write(
+                "incidentkit report: --input-format needs a FILE (the bundled "
+                "example is in incidentkit's own format)\n"
+            )
+            return EXIT_USAGE
+        path = str(example_path())
+    else:
+        path = args.file
+    try:
+        rec = _load_one_file(path, args.input_format, args.assume_utc)
+    except ValidationError as exc:
+        _print_errors(exc, err)
+        return EXIT_FAILED
+    data = report_data(rec, as_of=args.as_of or _today(), source=path)
+    if args.format == "json":
+        _json_dump(data, out)
+        return EXIT_OK
+    heading, facts, sections = _report_sections(rec, data)
+    render = _render_markdown if args.format == "markdown" else _render_text
+    out.write(render(heading, facts, sections))
+    return EXIT_OK
