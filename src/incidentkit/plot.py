@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit._format import format_number, format_seconds
+from incidentkit._format import escape_surrogates, format_number, format_seconds
 from incidentkit.errors import ValidationError
 from incidentkit.figures.communications import communications_summary
 from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES, phase_durations
@@ -69,6 +69,10 @@ _GROUP_COLOURS: Final = (
     "#000000",
 )
 _UPDATES_ROW: Final = "external updates"
+#: Longest record text shown in a label or a title, in characters.
+MAX_LABEL: Final = 60
+#: Longest title, which names the incident and its severity.
+MAX_TITLE: Final = 120
 
 
 def _matplotlib() -> Any:
@@ -206,7 +210,7 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
     ax.set_axisbelow(True)
     incident = rec.incident
     title = f"{incident.id} · {incident.title} ({incident.severity})"
-    ax.set_title(_literal(title), loc="left")
+    ax.set_title(_literal(title, MAX_TITLE), loc="left")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(
             loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
@@ -233,13 +237,26 @@ def _merged_ticks(
     return ticks
 
 
-def _literal(text: str) -> str:
-    """Record text as matplotlib shows it verbatim.
+def _literal(text: str, limit: int = MAX_LABEL) -> str:
+    r"""Record text as matplotlib shows it verbatim, on one bounded line.
 
-    A pair of dollar signs would start mathtext ("lost $5 and $10"), which
-    renders wrongly or fails at draw time; escaped, they are plain dollars.
+    A pair of dollar signs would start mathtext ("lost $5 and $10",
+    ``$\frac{$``), which renders wrongly or fails at draw time; escaped,
+    they are plain dollars. Lone surrogates are shown as escapes (the
+    font machinery cannot encode them), line breaks as spaces, and text
+    over ``limit`` characters is cut with an ellipsis: laying out 100 KB of
+    label text takes matplotlib most of a minute.
     """
-    return text.replace("$", r"\$")
+    line = " ".join(escape_surrogates(text).split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return line.replace("$", r"\$")
+
+
+def _legend_label(text: str) -> str:
+    # Matplotlib leaves labels that start with "_" out of the legend (its
+    # marker for helper artists); a group may well be called "_staging".
+    return " " + text if text.startswith("_") else text
 
 
 def _set_time_limits(ax: Any, moments: Sequence[float], mdates: Any) -> None:
@@ -311,6 +328,17 @@ def _groups(
     codes, labels = table.codes(by)
     codes = np.asarray(codes, dtype=np.int64)
     keep = codes >= 0
+    if not keep.any():
+        # Nothing to draw, and no group to name: say so for the parameter
+        # rather than fail in the grouping below.
+        what = "a known severity" if by == "severity" else f"a value of {by!r}"
+        raise ValidationError(
+            [
+                f"by: no incident has {what} to group by "
+                f"({len(table)} rows, {by} missing in every one); "
+                "pass by=None for all incidents together"
+            ]
+        )
     order = np.argsort(codes[keep], kind="stable")
     grouped = values[keep][order]
     sizes = np.bincount(codes[keep], minlength=len(labels))
@@ -318,7 +346,7 @@ def _groups(
     names, samples = [], []
     for label, part, size in zip(labels, parts, sizes.tolist(), strict=True):
         if size:
-            names.append(_label_text(label, by))
+            names.append(_literal(_label_text(label, by)))
             samples.append(np.sort(part[~np.isnan(part)]))
     return names, samples
 
@@ -330,7 +358,7 @@ def _medians(table: IncidentTable, column: str, by: str | None) -> dict[str, flo
     if by is None:
         return {"all": float(stats.median[0])}
     return {
-        _label_text(label, by): float(median)
+        _literal(_label_text(label, by)): float(median)
         for label, median in zip(stats.groups, stats.median, strict=True)
     }
 
@@ -440,7 +468,9 @@ def durations(
             sample = positive
         drawn.append(sample)
         median = medians.get(names[index], float("nan"))
-        label = f"{names[index]} (n={samples[index].size:,}, median {show(median)})"
+        label = _legend_label(
+            f"{names[index]} (n={samples[index].size:,}, median {show(median)})"
+        )
         if left_out:
             label += f", {left_out:,} ≤ 0 not shown"
         colour = _GROUP_COLOURS[slot % len(_GROUP_COLOURS)]
@@ -501,7 +531,7 @@ def durations(
     title = f"{column}{grouping}"
     if hidden:
         title += f" ({len(keep)} largest of {len(names)} groups)"
-    ax.set_title(_literal(title), loc="left")
+    ax.set_title(_literal(title, MAX_TITLE), loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
     if kind == "ecdf":
@@ -605,7 +635,7 @@ def trend(
     ax.set_ylabel(f"{column} ({unit})" if unit else column)
     ax.set_ylim(bottom=0)
     title = f"{column} by month: median and p90, bootstrap {confidence:.0%} bands"
-    ax.set_title(_literal(title), loc="left")
+    ax.set_title(_literal(title, MAX_TITLE), loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8, loc="upper left")
     ax.tick_params(labelbottom=False)
