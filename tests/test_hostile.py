@@ -284,3 +284,85 @@ def test_durations_labels_are_literal_bounded_and_kept_in_the_legend() -> None:
     assert any(text.startswith(" _staging") for text in texts)
     assert all(len(text) < plot.MAX_LABEL + 60 for text in texts)
     assert any("…" in text for text in texts)
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        ["0001-01-01T00:00:00Z", "0001-02-03T00:00:00Z"],
+        ["9999-11-30T00:00:00Z", "9999-12-31T23:00:00Z"],
+    ],
+)
+def test_trend_draws_at_the_ends_of_the_calendar(declared: list[str]) -> None:
+    records = []
+    for number, moment in enumerate(declared):
+        doc = ik.to_dict(ik.example())
+        doc["incident"].update(id=str(number), declared_at=moment, resolved_at=moment)
+        doc["events"], doc["communications"] = [], []
+        records.append(ik.from_dict(doc))
+    figure = plot.trend(IncidentTable.from_records(records), n=50)
+    figure.savefig(io.BytesIO(), format="png")
+
+
+# --- wrong argument types -------------------------------------------------------------
+
+_TABLE = IncidentTable.from_records(
+    [_example_with(id=str(n), service=f"s{n % 2}") for n in range(4)]
+)
+#: Each public function with good arguments; every one is replaced in turn.
+_CALLS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
+    "milestones": (ik.milestones, [ik.example()], {}),
+    "phase_durations": (ik.phase_durations, [ik.example()], {}),
+    "impact_score": (ik.impact_score, [ik.example()], {}),
+    "action_item_coverage": (ik.action_item_coverage, [ik.example()], {"as_of": AS_OF}),
+    "communications_summary": (ik.communications_summary, [ik.example()], {}),
+    "expected_severity": (ik.expected_severity, [ik.example()], {}),
+    "check": (ik.check, [ik.example()], {"as_of": AS_OF}),
+    "check_many": (ik.check_many, [[ik.example()]], {}),
+    "from_records": (IncidentTable.from_records, [[ik.example()]], {"as_of": AS_OF}),
+    "group_stats": (_TABLE.group_stats, ["time_to_resolve"], {"by": "severity"}),
+    "bootstrap": (
+        _TABLE.bootstrap,
+        ["time_to_resolve", "median"],
+        {"by": "severity", "n": 20, "seed": 0, "confidence": 0.9},
+    ),
+    "compare": (ik.compare, [_TABLE, _TABLE, "time_to_resolve"], {"stat": "median"}),
+    "timeline": (plot.timeline, [ik.example()], {"width": 5.0}),
+    "durations": (
+        plot.durations,
+        [_TABLE, "time_to_resolve", "service"],
+        {"kind": "box", "max_groups": 3, "width": 5.0},
+    ),
+    "trend": (
+        plot.trend,
+        [_TABLE, "time_to_resolve", "month"],
+        {"n": 20, "seed": 0, "confidence": 0.9, "width": 5.0},
+    ),
+    "severity_level": (ik.severity_level, ["SEV1"], {}),
+    "parse_promise": (ik.parse_promise, ["Next update in 5 minutes"], {}),
+    "canonical_action_type": (ik.canonical_action_type, ["detection"], {}),
+    "to_dict": (ik.to_dict, [ik.example()], {}),
+    "dumps": (ik.dumps, [ik.example()], {}),
+    "loads": (ik.loads, ["{}"], {}),
+    "from_dict": (ik.from_dict, [{}], {}),
+}
+_BAD = [None, 1, 1.5, True, "x", [], {}, object()]
+_PROBES = [
+    pytest.param(name, parameter, id=f"{name}-{parameter}")
+    for name, (_, args, keywords) in _CALLS.items()
+    for parameter in [*range(len(args)), *keywords]
+]
+
+
+@pytest.mark.parametrize(("name", "parameter"), _PROBES)
+def test_a_wrong_type_is_a_validation_error(name: str, parameter: int | str) -> None:
+    function, args, keywords = _CALLS[name]
+    for bad in _BAD:
+        call_args, call_keywords = list(args), dict(keywords)
+        if isinstance(parameter, int):
+            call_args[parameter] = bad
+        else:
+            call_keywords[parameter] = bad
+        result = _holds(lambda a=call_args, k=call_keywords: function(*a, **k))
+        if hasattr(result, "canvas"):
+            result.canvas.draw()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit._args import positive_number
 from incidentkit._format import escape_surrogates, format_number, format_seconds
 from incidentkit.errors import ValidationError
 from incidentkit.figures.communications import communications_summary
@@ -128,6 +129,7 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][:3]
         ['trigger', 'detection', 'declaration']
     """
+    width = positive_number(width, "width")
     mpl = _matplotlib()
     mdates = mpl.dates
     found = phase_durations(rec).milestones
@@ -434,6 +436,7 @@ def durations(
         ('log', 'SEV0 (n=1, median 1h)')
     """
     _check_column(table, column)
+    width = positive_number(width, "width")
     if by is not None and by != "month":
         _check_column(table, by, "by")
     if kind not in ("ecdf", "box"):
@@ -586,6 +589,7 @@ def trend(
         ['median', 'p90']
     """
     _check_column(table, column)
+    width = positive_number(width, "width")
     if freq != "month":
         raise ValidationError([f"freq: only 'month' is supported ({freq!r})"])
     mpl = _matplotlib()
@@ -654,6 +658,15 @@ def trend(
     )
     counts_ax.set_ylabel("incidents")
     counts_ax.legend(fontsize=7, loc="upper left", ncols=2)
+    if x.size:
+        # Limits set here, not autoscaled: a month's bar padded around
+        # January of year 1 reaches into year 0, which matplotlib cannot
+        # turn into a tick date (a ValueError at draw time).
+        first = float(mpl.dates.date2num(datetime(1, 1, 1)))
+        last = float(mpl.dates.date2num(datetime(9999, 12, 31)))
+        low, high = float(np.min(x)), float(np.max(x))
+        pad = max((high - low) * 0.03, bar_width)
+        ax.set_xlim(max(first, low - pad), min(last, high + pad))
     locator = mpl.dates.AutoDateLocator(minticks=3, maxticks=10, tz=timezone.utc)
     counts_ax.xaxis.set_major_locator(locator)
     counts_ax.xaxis.set_major_formatter(

@@ -30,7 +30,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from incidentkit._args import instance
+from incidentkit._args import instance, items
 from incidentkit.checks import (
     action_items,
     communications,
@@ -183,7 +183,7 @@ def check_many(
     policy, day = _check_arguments(policy, as_of)
     return [
         _check_one(instance(rec, IncidentRecord, f"records[{index}]"), policy, day)
-        for index, rec in enumerate(records)
+        for index, rec in enumerate(items(records, "records", "IncidentRecords"))
     ]
 
 
