@@ -269,3 +269,121 @@ def ordered_milestone_records() -> Any:
 def as_date(moment: datetime) -> date:
     """The UTC calendar day of a moment."""
     return moment.astimezone(UTC).date()
+
+
+# --- hostile text -------------------------------------------------------------------
+
+#: Strings that have broken renderers before: case-folding specials, a lone
+#: surrogate (loads by design: JSON can spell it), bidi and terminal
+#: controls, newlines, mathtext, Markdown and HTML syntax, a leading
+#: underscore (matplotlib hides such legend labels) and long text.
+hostile_fragments = st.sampled_from(
+    [
+        "ſix",
+        "fıve",
+        "İ",
+        "ß",
+        "ﬁ",
+        "\ud800",
+        "\udfff",
+        "\u202e",
+        "\u2066",
+        "\n",
+        "\r\n",
+        "\x1b[31m",
+        "\x00",
+        "\x9b",
+        "\t",
+        "$\\frac{$",
+        "$$",
+        "$x$",
+        "\\sqrt{" * 200,
+        "![x](http://e/x.png)",
+        "[link](javascript:alert(1))",
+        "*",
+        "**",
+        "_",
+        "`",
+        "``",
+        "|",
+        "<script>",
+        "&amp;",
+        "#",
+        "\\",
+        "_hidden",
+        "SEV1",
+        " @ ",
+        "x" * 5000,
+    ]
+)
+hostile_texts = st.lists(
+    hostile_fragments | st.text(max_size=8), min_size=1, max_size=4
+).map("".join)
+
+
+def _hostile_json(text: st.SearchStrategy[str]) -> Any:
+    scalars = st.none() | st.booleans() | st.integers() | text
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+@st.composite
+def hostile_records(draw: st.DrawFn) -> IncidentRecord:
+    """A valid record whose every piece of free text may be hostile.
+
+    Built from :func:`records`, then its titles, labels, names, messages,
+    factors and metadata are replaced; tests that need "any record the
+    loader accepts" round-trip it through ``from_dict`` themselves.
+    """
+    text = hostile_texts | texts
+    maybe = st.none() | text
+    rec = draw(records(recent_timestamps))
+    incident = attrs.evolve(
+        rec.incident,
+        id=draw(text),
+        title=draw(text),
+        severity=draw(text | severities),
+        status=draw(text),
+        service=draw(maybe),
+        commander=draw(maybe),
+        affected_services=tuple(draw(st.lists(text, max_size=2))),
+    )
+    events_ = tuple(
+        attrs.evolve(
+            event,
+            actor=draw(maybe),
+            description=draw(maybe),
+            metadata=draw(st.dictionaries(text, _hostile_json(text), max_size=2)),
+        )
+        for event in rec.events
+    )
+    comms = None
+    if rec.communications is not None:
+        comms = tuple(
+            attrs.evolve(message, message=draw(maybe), channel=draw(maybe))
+            for message in rec.communications
+        )
+    resolution = rec.resolution
+    if resolution is not None:
+        resolution = attrs.evolve(
+            resolution,
+            root_cause=draw(maybe),
+            contributing_factors=tuple(draw(st.lists(text, max_size=3))),
+        )
+    items = tuple(
+        attrs.evolve(item, title=draw(text), owner=draw(maybe), type=draw(maybe))
+        for item in rec.action_items
+    )
+    return attrs.evolve(
+        rec,
+        incident=incident,
+        events=events_,
+        communications=comms,
+        resolution=resolution,
+        action_items=items,
+    )

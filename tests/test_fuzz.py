@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import incidentkit as ik
 from conftest import REPO
 from incidentkit.records import fast
+from incidentkit.records import io as records_io
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table.frame import IncidentTable, load_table
 from strategies import json_values, records
@@ -385,3 +386,110 @@ def accelerator_off() -> Iterator[None]:
         yield
     finally:
         fast.decoder, fast.record_decoder = saved
+
+
+# --- one verdict on every path --------------------------------------------------------
+
+#: Numbers the parsers read each in its own way: 1e400 overflows to
+#: infinity in the stdlib, 10**400 has more digits than a float; anywhere
+#: in a document, in metadata and in keys the schema does not know.
+_RAW_NUMBERS = [
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "1" + "0" * 400,
+    "-" + "9" * 400,
+    "9" * 308,  # the longest integer kept, and the shortest refused
+    "9" * 309,
+    "123456789012345678901234567890",  # beyond 64 bits: orjson reads a float
+]
+_RAW = "IK-RAW-NUMBER-"
+
+
+@st.composite
+def documents_with_huge_numbers(draw: st.DrawFn) -> str:
+    """A mutated document's JSON text with raw huge numbers written into it."""
+    # Valid documents too, so that the huge number is often the only flaw.
+    doc = copy.deepcopy(draw(valid_documents | mutated(valid_documents, python=False)))
+    if isinstance(doc, dict):
+        places: list[dict[str, Any]] = [doc]
+        places.extend(
+            doc[section]
+            for section in ("incident", "impact", "resolution")
+            if isinstance(doc.get(section), dict)
+        )
+        events = doc.get("events")
+        if isinstance(events, list):
+            places.extend(event for event in events if isinstance(event, dict))
+            places.extend(
+                event["metadata"]
+                for event in events
+                if isinstance(event, dict) and isinstance(event.get("metadata"), dict)
+            )
+        for _ in range(draw(st.integers(min_value=1, max_value=3))):
+            place = draw(st.sampled_from(places))
+            key = draw(st.sampled_from(["x_unknown", "metadata", "n", "count"]))
+            place[key] = _RAW + str(draw(st.sampled_from(range(len(_RAW_NUMBERS)))))
+    text = json.dumps(doc, allow_nan=True)
+    for index, number in enumerate(_RAW_NUMBERS):
+        text = text.replace(f'"{_RAW}{index}"', number)
+    return text
+
+
+@contextlib.contextmanager
+def orjson_off() -> Iterator[None]:
+    """Read as an installation without orjson does."""
+    saved = records_io.orjson
+    records_io.orjson = None
+    try:
+        yield
+    finally:
+        records_io.orjson = saved
+
+
+def _raises(load: Callable[[], object]) -> bool:
+    try:
+        load()
+    except ik.ValidationError:
+        return True
+    return False
+
+
+def _verdicts(path: Any) -> tuple[Any, ...]:
+    """What each loader keeps and refuses, and whether ``errors="raise"`` raises."""
+    many = ik.load_many(path, errors="collect")
+    table = load_table(path, errors="collect")
+    assert [exc.source for exc in table.errors] == [exc.source for exc in many.errors]
+    assert len(table) == len(many.records)
+    assert _raises(lambda: ik.load_many(path, errors="raise")) == bool(many.errors)
+    assert _raises(lambda: load_table(path, errors="raise")) == bool(many.errors)
+    return (
+        many.records,
+        many.sources,
+        [exc.source for exc in many.errors],
+        table.to_dict(),
+    )
+
+
+@settings(max_examples=_examples(0.3))
+@given(st.lists(documents_with_huge_numbers(), min_size=1, max_size=4))
+def test_every_parser_keeps_and_refuses_the_same_documents(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    # The stdlib, orjson and msgspec read 1e400 and 400-digit integers each
+    # in its own way; one JSON-value check after parsing gives one verdict.
+    path = tmp_path_factory.mktemp("paths") / "docs.jsonl"
+    path.write_text("".join(text + "\n" for text in texts), encoding="utf-8")
+    expected = _verdicts(path)
+    for orjson_on in (True, False):
+        for accelerator_on in (True, False):
+            with contextlib.ExitStack() as stack:
+                if not orjson_on:
+                    stack.enter_context(orjson_off())
+                if not accelerator_on:
+                    stack.enter_context(accelerator_off())
+                found = _verdicts(path)
+            assert found[:3] == expected[:3], (orjson_on, accelerator_on)
+            assert json.dumps(found[3], default=str) == json.dumps(
+                expected[3], default=str
+            )

@@ -9,7 +9,8 @@ as a collection of its characters). Every check here costs an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeGuard, TypeVar
 
 import attrs
@@ -17,10 +18,14 @@ import attrs
 from incidentkit.errors import ValidationError
 
 __all__ = [
+    "choice",
     "instance",
     "instance_of",
     "is_whole",
+    "items",
     "mapping",
+    "optional_text",
+    "positive_number",
     "texts",
     "whole",
     "whole_keys",
@@ -136,3 +141,77 @@ def whole_keys(value: Mapping[Any, Any], parameter: str) -> None:
     ]
     if problems:
         raise ValidationError(problems)
+
+
+def items(value: object, parameter: str, what: str) -> Iterator[Any]:
+    """The items of a collection of ``what``; the items are checked by the caller.
+
+    A string, bytes or a mapping is refused: each iterates, but over its
+    letters or keys, which is never what was meant.
+
+    Example:
+        >>> list(items(None, "records", "IncidentRecords"))
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          records: expected a collection of IncidentRecords, got NoneType
+    """
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes, Mapping)):
+        kind = type(value).__name__
+        raise ValidationError(
+            [f"{parameter}: expected a collection of {what}, got {kind}"]
+        )
+    return iter(value)
+
+
+def positive_number(value: object, parameter: str) -> float:
+    """``value`` as a float when it is a finite number above zero.
+
+    Example:
+        >>> positive_number("8", "width")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          width: expected a number above 0 ('8')
+    """
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
+        return float(value)
+    raise ValidationError([f"{parameter}: expected a number above 0 ({value!r})"])
+
+
+def choice(value: object, choices: Iterable[str], parameter: str) -> str:
+    """``value`` when it is one of ``choices`` (a list is not hashed, just refused).
+
+    Example:
+        >>> choice([], ("mean", "median"), "stat")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          stat: expected one of mean, median ([])
+    """
+    options = tuple(choices)
+    if isinstance(value, str) and value in options:
+        return value
+    raise ValidationError(
+        [f"{parameter}: expected one of {', '.join(options)} ({value!r})"]
+    )
+
+
+def optional_text(value: object, parameter: str) -> str | None:
+    """``value`` when it is a string or ``None``.
+
+    Example:
+        >>> optional_text(1, "label")
+        Traceback (most recent call last):
+        ...
+        incidentkit.errors.ValidationError: 1 problem:
+          label: expected a string or None (1)
+    """
+    if value is None or isinstance(value, str):
+        return value
+    raise ValidationError([f"{parameter}: expected a string or None ({value!r})"])

@@ -10,11 +10,14 @@ re-exports them (:mod:`incidentkit.render.html`).
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Final
 
 __all__ = [
     "MISSING",
+    "SURROGATE",
+    "escape_surrogates",
     "format_duration",
     "format_number",
     "format_seconds",
@@ -23,6 +26,29 @@ __all__ = [
 
 #: What every rendering shows for a value that is missing.
 MISSING: Final = "—"
+
+#: A lone surrogate (U+D800 to U+DFFF). JSON can spell one (``"\\ud800"``)
+#: and records keep it as loaded, but no encoding writes it: a renderer
+#: that passes it on fails in ``.encode()``, far from the record.
+SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def escape_surrogates(text: str) -> str:
+    r"""``text`` with each lone surrogate shown as its escape, ``\ud800``.
+
+    The one rule of every renderer (text, Markdown, HTML, plots): the
+    reader sees which code point the record holds, and the output encodes.
+    JSON output writes the same escape, which decodes to the same string.
+
+    Example:
+        >>> print(escape_surrogates("a\ud800b"))
+        a\ud800b
+    """
+    return SURROGATE.sub(_surrogate, text)
 
 
 def format_duration(span: timedelta | None) -> str:

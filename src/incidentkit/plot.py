@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit._format import format_number, format_seconds
+from incidentkit._args import positive_number
+from incidentkit._format import escape_surrogates, format_number, format_seconds
 from incidentkit.errors import ValidationError
 from incidentkit.figures.incident import communications_summary, phase_durations
 from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES
@@ -69,6 +70,10 @@ _GROUP_COLOURS: Final = (
     "#000000",
 )
 _UPDATES_ROW: Final = "external updates"
+#: Longest record text shown in a label or a title, in characters.
+MAX_LABEL: Final = 60
+#: Longest title, which names the incident and its severity.
+MAX_TITLE: Final = 120
 
 
 def _matplotlib() -> Any:
@@ -124,6 +129,7 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()][:3]
         ['trigger', 'detection', 'declaration']
     """
+    width = positive_number(width, "width")
     mpl = _matplotlib()
     mdates = mpl.dates
     found = phase_durations(rec).milestones
@@ -206,7 +212,7 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
     ax.set_axisbelow(True)
     incident = rec.incident
     title = f"{incident.id} · {incident.title} ({incident.severity})"
-    ax.set_title(_literal(title), loc="left")
+    ax.set_title(_literal(title, MAX_TITLE), loc="left")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(
             loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
@@ -233,13 +239,26 @@ def _merged_ticks(
     return ticks
 
 
-def _literal(text: str) -> str:
-    """Record text as matplotlib shows it verbatim.
+def _literal(text: str, limit: int = MAX_LABEL) -> str:
+    r"""Record text as matplotlib shows it verbatim, on one bounded line.
 
-    A pair of dollar signs would start mathtext ("lost $5 and $10"), which
-    renders wrongly or fails at draw time; escaped, they are plain dollars.
+    A pair of dollar signs would start mathtext ("lost $5 and $10",
+    ``$\frac{$``), which renders wrongly or fails at draw time; escaped,
+    they are plain dollars. Lone surrogates are shown as escapes (the
+    font machinery cannot encode them), line breaks as spaces, and text
+    over ``limit`` characters is cut with an ellipsis: laying out 100 KB of
+    label text takes matplotlib most of a minute.
     """
-    return text.replace("$", r"\$")
+    line = " ".join(escape_surrogates(text).split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return line.replace("$", r"\$")
+
+
+def _legend_label(text: str) -> str:
+    # Matplotlib leaves labels that start with "_" out of the legend (its
+    # marker for helper artists); a group may well be called "_staging".
+    return " " + text if text.startswith("_") else text
 
 
 def _set_time_limits(ax: Any, moments: Sequence[float], mdates: Any) -> None:
@@ -311,6 +330,17 @@ def _groups(
     codes, labels = table.codes(by)
     codes = np.asarray(codes, dtype=np.int64)
     keep = codes >= 0
+    if not keep.any():
+        # Nothing to draw, and no group to name: say so for the parameter
+        # rather than fail in the grouping below.
+        what = "a known severity" if by == "severity" else f"a value of {by!r}"
+        raise ValidationError(
+            [
+                f"by: no incident has {what} to group by "
+                f"({len(table)} rows, {by} missing in every one); "
+                "pass by=None for all incidents together"
+            ]
+        )
     order = np.argsort(codes[keep], kind="stable")
     grouped = values[keep][order]
     sizes = np.bincount(codes[keep], minlength=len(labels))
@@ -318,7 +348,7 @@ def _groups(
     names, samples = [], []
     for label, part, size in zip(labels, parts, sizes.tolist(), strict=True):
         if size:
-            names.append(_label_text(label, by))
+            names.append(_literal(_label_text(label, by)))
             samples.append(np.sort(part[~np.isnan(part)]))
     return names, samples
 
@@ -330,7 +360,7 @@ def _medians(table: IncidentTable, column: str, by: str | None) -> dict[str, flo
     if by is None:
         return {"all": float(stats.median[0])}
     return {
-        _label_text(label, by): float(median)
+        _literal(_label_text(label, by)): float(median)
         for label, median in zip(stats.groups, stats.median, strict=True)
     }
 
@@ -406,6 +436,7 @@ def durations(
         ('log', 'SEV0 (n=1, median 1h)')
     """
     _check_column(table, column)
+    width = positive_number(width, "width")
     if by is not None and by != "month":
         _check_column(table, by, "by")
     if kind not in ("ecdf", "box"):
@@ -440,7 +471,9 @@ def durations(
             sample = positive
         drawn.append(sample)
         median = medians.get(names[index], float("nan"))
-        label = f"{names[index]} (n={samples[index].size:,}, median {show(median)})"
+        label = _legend_label(
+            f"{names[index]} (n={samples[index].size:,}, median {show(median)})"
+        )
         if left_out:
             label += f", {left_out:,} ≤ 0 not shown"
         colour = _GROUP_COLOURS[slot % len(_GROUP_COLOURS)]
@@ -501,7 +534,7 @@ def durations(
     title = f"{column}{grouping}"
     if hidden:
         title += f" ({len(keep)} largest of {len(names)} groups)"
-    ax.set_title(_literal(title), loc="left")
+    ax.set_title(_literal(title, MAX_TITLE), loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
     if kind == "ecdf":
@@ -556,6 +589,7 @@ def trend(
         ['median', 'p90']
     """
     _check_column(table, column)
+    width = positive_number(width, "width")
     if freq != "month":
         raise ValidationError([f"freq: only 'month' is supported ({freq!r})"])
     mpl = _matplotlib()
@@ -605,7 +639,7 @@ def trend(
     ax.set_ylabel(f"{column} ({unit})" if unit else column)
     ax.set_ylim(bottom=0)
     title = f"{column} by month: median and p90, bootstrap {confidence:.0%} bands"
-    ax.set_title(_literal(title), loc="left")
+    ax.set_title(_literal(title, MAX_TITLE), loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8, loc="upper left")
     ax.tick_params(labelbottom=False)
@@ -624,6 +658,15 @@ def trend(
     )
     counts_ax.set_ylabel("incidents")
     counts_ax.legend(fontsize=7, loc="upper left", ncols=2)
+    if x.size:
+        # Limits set here, not autoscaled: a month's bar padded around
+        # January of year 1 reaches into year 0, which matplotlib cannot
+        # turn into a tick date (a ValueError at draw time).
+        first = float(mpl.dates.date2num(datetime(1, 1, 1)))
+        last = float(mpl.dates.date2num(datetime(9999, 12, 31)))
+        low, high = float(np.min(x)), float(np.max(x))
+        pad = max((high - low) * 0.03, bar_width)
+        ax.set_xlim(max(first, low - pad), min(last, high + pad))
     locator = mpl.dates.AutoDateLocator(minticks=3, maxticks=10, tz=timezone.utc)
     counts_ax.xaxis.set_major_locator(locator)
     counts_ax.xaxis.set_major_formatter(

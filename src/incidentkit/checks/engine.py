@@ -30,7 +30,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from incidentkit._args import instance
+from incidentkit._args import instance, items
 from incidentkit.checks import (
     action_items,
     communications,
@@ -189,7 +189,7 @@ def check_many(
         _check_one(
             instance(rec, IncidentRecord, f"records[{index}]"), policy, rules, day
         )
-        for index, rec in enumerate(records)
+        for index, rec in enumerate(items(records, "records", "IncidentRecords"))
     ]
 
 

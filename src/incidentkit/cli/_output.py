@@ -37,9 +37,21 @@ _MISSING: Final = "—"
 # the bidirectional overrides, embeddings and isolates: record text holding
 # them could drive the reader's terminal (colours, cursor moves, a title that
 # rewrites the window) or show text in another order than it is stored.
+# Lone surrogates too: no encoding writes them, so they are shown as their
+# escape (\ud800), the rule of every renderer (_format.escape_surrogates).
 _UNSAFE: Final = re.compile(
-    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r"\ud800-\udfff]"
 )
+# What Markdown (CommonMark and GitHub's) reads as syntax inside a line:
+# emphasis (* and _ at a word's edge: time_to_resolve stays as it is), code
+# spans, links and images (their brackets), table cells, strikethrough and
+# the backslash escape itself. Each is written backslash-escaped, which every
+# renderer shows as the character alone; <, > and & become entities.
+_MARKDOWN: Final = re.compile(r"[\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])")
+# At the start of a line: a heading, a list item, a quote, a rule.
+_LINE_START: Final = re.compile(r"^(?:[#>+=-]|\d+(?=[.)]))")
+_BACKTICKS: Final = re.compile("`+")
 
 
 @attrs.define
@@ -89,7 +101,7 @@ def _one_line(text: object) -> str:
 def _text_table(
     header: Sequence[str], rows: list[Sequence[str]], numeric: Sequence[bool]
 ) -> list[str]:
-    cells = [list(header), *[[_one_line(cell) for cell in row] for row in rows]]
+    cells = [[_one_line(cell) for cell in row] for row in [header, *rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = []
     for row in cells:
@@ -106,30 +118,69 @@ def _text_table(
 
 
 def _render_text(heading: str, lines: Sequence[str], sections: list[_Section]) -> str:
-    out = [heading, *lines]
+    # Every piece goes through _one_line, ours too: a section title or a
+    # note can quote record text, and a line break in it would print as a
+    # line of the report (or forge one a tool parses).
+    out = [_one_line(heading), *(_one_line(line) for line in lines)]
     for section in sections:
         out.append("")
         if section.title:
             detail = f" ({section.detail})" if section.detail else ""
-            out.append(section.title + detail)
+            out.append(_one_line(section.title + detail))
         if section.pairs:
-            width = max(len(key) for key, _ in section.pairs)
-            out.extend(
-                f"  {key.ljust(width)}  {_one_line(value)}"
-                for key, value in section.pairs
-            )
+            pairs = [(_one_line(key), _one_line(value)) for key, value in section.pairs]
+            width = max(len(key) for key, _ in pairs)
+            out.extend(f"  {key.ljust(width)}  {value}" for key, value in pairs)
         for header, rows, numeric in section.tables:
             out.extend(_text_table(header, rows, numeric))
-        out.extend(f"  {note}" for note in section.notes)
+        out.extend(f"  {_one_line(note)}" for note in section.notes)
     return _visible("\n".join(out) + "\n")
 
 
 def _md(text: object) -> str:
-    # A pipe ends a cell and a newline ends a row; backslash-escape the first,
-    # fold the second, so that any record text fits in one cell. Markdown
-    # renderers pass HTML through: record text must not become markup.
+    r"""``text`` as one line of Markdown that shows exactly that text.
+
+    The one escaping of the Markdown renderer, for every piece of record
+    text and every file name: a newline would end a table row or start a
+    heading, so the text is folded to one line (:func:`_one_line`); markup
+    characters are backslash-escaped, so that a title cannot show a remote
+    image, a link or emphasis in a pull-request comment; and HTML, which
+    Markdown passes through, becomes entities.
+
+    Example:
+        >>> print(_md("![x](http://e/x.png) *a* _b_ <b>\n| c"))
+        !\[x\](http://e/x.png) \*a\* \_b\_ &lt;b&gt; \| c
+        >>> print(_md("# time_to_resolve"), _md("1. x"))
+        \# time_to_resolve 1\. x
+    """
     escaped = html.escape(_one_line(text), quote=False)
-    return escaped.replace("\\", "\\\\").replace("|", "\\|")
+    escaped = _MARKDOWN.sub(lambda found: "\\" + found.group(), escaped)
+    # "1. x" and "# x" are a list and a heading where a line starts; the
+    # escape is harmless elsewhere.
+    return _LINE_START.sub(_line_start, escaped, count=1)
+
+
+def _line_start(found: re.Match[str]) -> str:
+    text = found.group()
+    return "\\" + text if not text[0].isdigit() else text + "\\"
+
+
+def _md_code(text: object) -> str:
+    """``text`` as a Markdown code span, whatever backticks it holds.
+
+    Backslashes do not escape inside a code span, so a backtick in the text
+    would end it early: the fence is one backtick longer than the longest
+    run in the text, and spaced from it (CommonMark strips one space each
+    side), as the specification prescribes.
+
+    Example:
+        >>> _md_code("a ` b")
+        '`` a ` b ``'
+    """
+    line = _one_line(text)
+    longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {line} {fence}"
 
 
 def _md_table(

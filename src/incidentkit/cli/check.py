@@ -13,7 +13,7 @@ from incidentkit.cli._output import (
     EXIT_OK,
     JSON_SCHEMA_VERSION,
     _json_dump,
-    _md,
+    _md_code,
     _md_table,
     _one_line,
     _print_errors,
@@ -131,14 +131,11 @@ def _check_summary(checked: int, counts: dict[str, int], failed: int) -> str:
 
 
 def _finding_line(data: dict[str, Any]) -> str:
-    path = data["path"] or "$"
-    return (
-        _visible(
-            f"{data['source']}:{path}:{data['code']}:{data['level']}: "
-            f"{_one_line(data['message'])}"
-        )
-        + "\n"
-    )
+    # One line per finding, whatever the file name or the record holds: a
+    # newline in either would forge a FILE:PATH:CODE:LEVEL line for CI.
+    source, path = _one_line(data["source"]), _one_line(data["path"] or "$")
+    code, level = _one_line(data["code"]), _one_line(data["level"])
+    return f"{source}:{path}:{code}:{level}: {_one_line(data['message'])}\n"
 
 
 def _check_markdown(
@@ -168,7 +165,7 @@ def _check_markdown(
     if load_errors:
         lines.extend(["### Failed to load", ""])
         lines.extend(
-            f"- `{_md(error)}`" for item in load_errors for error in item["errors"]
+            f"- {_md_code(error)}" for item in load_errors for error in item["errors"]
         )
         lines.append("")
     return _visible("\n".join(lines).rstrip("\n") + "\n")

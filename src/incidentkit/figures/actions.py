@@ -32,7 +32,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from incidentkit import _display
-from incidentkit._args import mapping, texts, whole_keys
+from incidentkit._args import (
+    mapping,
+    optional_text,
+    texts,
+    whole_keys,
+)
 from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import ItemColumns, incident_columns
@@ -97,6 +102,7 @@ def canonical_action_type(label: str | None) -> str | None:
         >>> canonical_action_type("Runbook")
         'runbook'
     """
+    label = optional_text(label, "label")
     if label is None:
         return None
     text = " ".join(label.split()).casefold()

@@ -31,6 +31,7 @@ import numpy as np
 from incidentkit import _display
 from incidentkit._format import MISSING as _MISSING
 from incidentkit._format import (
+    escape_surrogates,
     format_duration,
     format_number,
     format_seconds,
@@ -93,7 +94,9 @@ _LEVEL_COLOURS: Final = {"error": "#c62828", "warning": "#ef6c00", "info": "#156
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    # Lone surrogates as escapes: the notebook sends HTML as UTF-8, which
+    # cannot hold them (and &#xd800; is read as U+FFFD, hiding the value).
+    return html.escape(escape_surrogates(str(value)), quote=True)
 
 
 def _wrap(*parts: str) -> str:

@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from incidentkit._args import instance_of
+from incidentkit._args import instance_of, items
 from incidentkit.checks.engine import CheckPolicy, check, count_levels
 from incidentkit.errors import ValidationError
 from incidentkit.figures.actions import (
@@ -355,7 +355,7 @@ def assemble(
 def from_records(records: Iterable[IncidentRecord], settings: Settings) -> Parts:
     """The parts of a table of records, one row each, in order."""
     rows: list[IncidentRecord] = []
-    for index, rec in enumerate(records):
+    for index, rec in enumerate(items(records, "records", "IncidentRecords")):
         if not isinstance(rec, IncidentRecord):
             raise ValidationError(
                 [

@@ -60,6 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from incidentkit import _display
+from incidentkit._args import choice
 from incidentkit.errors import ValidationError
 from incidentkit.figures.columns import NAT as _NAT
 from incidentkit.figures.columns import seconds as _seconds
@@ -78,6 +79,7 @@ from incidentkit.table.build import as_of_moment as _as_of_moment
 from incidentkit.table.build import narrow as _narrow
 from incidentkit.table.build import readonly as _readonly
 from incidentkit.table.stats import (
+    STATS,
     BootstrapStats,
     Comparison,
     Grouping,
@@ -750,6 +752,8 @@ class IncidentTable:
             >>> bool(((ci.low <= ci.estimate) & (ci.estimate <= ci.high))[1:].all())
             True
         """
+        # Checked here, before a list is hashed deep in the statistics.
+        choice(stat, STATS, "stat")
         values = self._numbers(column)
         grouping, groups, keys = self._grouping(by)
         found = grouped_bootstrap(
@@ -1083,6 +1087,7 @@ def compare(
             raise ValidationError(
                 [f"{name}: expected an IncidentTable, got {type(table).__name__}"]
             )
+    choice(stat, STATS, "stat")
     return compare_samples(
         a._numbers(column),
         b._numbers(column),
