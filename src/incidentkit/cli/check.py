@@ -11,6 +11,7 @@ from incidentkit.checks.rules import LEVELS
 from incidentkit.cli._output import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     JSON_SCHEMA_VERSION,
     _json_dump,
     _md,
@@ -20,8 +21,44 @@ from incidentkit.cli._output import (
     _Progress,
     _visible,
 )
-from incidentkit.cli._sources import _count_files, _iter_records
+from incidentkit.cli._sources import (
+    DEFAULT_EXCLUDE,
+    _count_files,
+    _expand,
+    _iter_records,
+)
 from incidentkit.errors import ValidationError
+
+
+def _rules(args: argparse.Namespace, parser: argparse.ArgumentParser) -> CheckPolicy:
+    """The rules ``report`` and ``check`` both apply, from their options."""
+    try:
+        return CheckPolicy(select=args.select, ignore=args.ignore or ())
+    except ValidationError as exc:
+        # The policy names its parameters; the user typed options.
+        parser.error("; ".join(f"--{error}" for error in exc.errors))
+
+
+def _failing(counts: dict[str, int], fail_on: str) -> bool:
+    """Whether a finding reached ``--fail-on`` (the one rule of both commands)."""
+    return any(counts.get(level) for level in LEVELS[: LEVELS.index(fail_on) + 1])
+
+
+def _exclude(args: argparse.Namespace) -> list[str]:
+    base = DEFAULT_EXCLUDE if args.exclude is None else args.exclude
+    return [*base, *args.extend_exclude]
+
+
+def _nothing_found(sources: Sequence[str], exclude: Sequence[str]) -> str:
+    # As ruff does when it finds no file: a check of nothing is not a pass
+    # (a wrong folder, a pattern the shell did not expand, an --exclude too
+    # broad), so it is said, and the exit status is the usage error's.
+    names = ", ".join(_one_line(source) for source in sources)
+    skipped = ", ".join(exclude) or "nothing"
+    return (
+        f"incidentkit check: no record found in {names} (folders are searched "
+        f"recursively for *.json; --exclude skips {skipped}); nothing checked\n"
+    )
 
 
 def _run_check(
@@ -30,22 +67,22 @@ def _run_check(
     err: TextIO,
     parser: argparse.ArgumentParser,
 ) -> int:
-    try:
-        rules = CheckPolicy(select=args.select, ignore=args.ignore or ())
-    except ValidationError as exc:
-        # The policy names its parameters; the user typed options.
-        parser.error("; ".join(f"--{error}" for error in exc.errors))
+    rules = _rules(args, parser)
     as_of = args.as_of
-    failing = set(LEVELS[: LEVELS.index(args.fail_on) + 1])
+    exclude = _exclude(args)
+    sources = _expand(args.sources)
 
-    progress = _Progress(_count_files(args.sources), err, "checking")
+    progress = _Progress(_count_files(sources, exclude=exclude), err, "checking")
     findings: list[dict[str, Any]] = []
     load_errors: list[dict[str, Any]] = []
     counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     checked = 0
     text = args.format == "text"
     for loaded in _iter_records(
-        args.sources, input_format=args.input_format, assume_utc=args.assume_utc
+        sources,
+        input_format=args.input_format,
+        assume_utc=args.assume_utc,
+        exclude=exclude,
     ):
         progress.advance()
         if loaded.error is not None or loaded.record is None:
@@ -68,12 +105,11 @@ def _run_check(
                 # Streamed, as a linter does: a long run shows findings early.
                 out.write(_finding_line(data))
     progress.close()
+    if not checked and not load_errors:
+        err.write(_nothing_found(args.sources, exclude))
+        return EXIT_USAGE
 
-    status = (
-        EXIT_FAILED
-        if load_errors or any(counts.get(level) for level in failing)
-        else EXIT_OK
-    )
+    status = EXIT_FAILED if load_errors or _failing(counts, args.fail_on) else EXIT_OK
     if args.format == "json":
         _json_dump(
             {
