@@ -27,10 +27,10 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Final, TextIO
 
 from incidentkit._version import __version__
+from incidentkit.checks.config import as_of_text
 from incidentkit.checks.rules import LEVELS
 from incidentkit.cli._output import EXIT_FAILED as EXIT_FAILED
 from incidentkit.cli._output import EXIT_OK as EXIT_OK
@@ -38,7 +38,7 @@ from incidentkit.cli._output import EXIT_USAGE as EXIT_USAGE
 from incidentkit.cli._output import JSON_SCHEMA_VERSION as JSON_SCHEMA_VERSION
 from incidentkit.cli._output import OUTPUT_FORMATS as OUTPUT_FORMATS
 from incidentkit.cli._output import PROGRESS_THRESHOLD as PROGRESS_THRESHOLD
-from incidentkit.cli._output import _print_errors, _today
+from incidentkit.cli._output import _print_errors
 from incidentkit.cli._sources import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from incidentkit.cli.check import _run_check
 from incidentkit.cli.report import _run_report
@@ -58,18 +58,15 @@ __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 # --- the parser ------------------------------------------------------------------
 
 
-def _day(text: str) -> date | None:
-    word = text.strip().casefold()
-    if word == "today":
-        return _today()
-    if word == "none":
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+def _day(text: str) -> str:
+    # Kept as text and resolved once the configuration file is read: an
+    # option given wins over the file's as-of, a default would not.
+    word = as_of_text(text)
+    if word is None:
         raise argparse.ArgumentTypeError(
             f"expected a date as YYYY-MM-DD, 'today' or 'none', got {text!r}"
-        ) from None
+        )
+    return word
 
 
 def _positive_int(text: str) -> int:
@@ -158,7 +155,7 @@ examples:
   incidentkit check postmortems/
   incidentkit check a.json b.json --fail-on warning
   incidentkit check all.jsonl --select IK1,timeline --format json
-  incidentkit check postmortems/ --ignore IK405,action-item-without-owner
+  incidentkit check postmortems/ --ignore IK404,action-item-without-owner
   incidentkit check 'postmortems/**/*.json' --extend-exclude drafts
 
 Folders are walked recursively for *.json files, skipping hidden files and
@@ -212,17 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument(
         "--as-of",
         type=_day,
-        default="today",
         metavar="YYYY-MM-DD|today|none",
         help="the day to judge action-item deadlines (IK508) on; 'none' skips "
         "that rule, so that a record passing today passes tomorrow "
-        "(default: today, UTC)",
+        "(default: as-of in the configuration, else today, UTC)",
     )
     rules.add_argument(
         "--fail-on",
         choices=LEVELS,
-        default="error",
-        help="the lowest level that makes the exit status 1 (default: error)",
+        help="the lowest level that makes the exit status 1 (default: fail-on "
+        "in the configuration, else error)",
     )
     rules.add_argument(
         "--select",
@@ -236,7 +232,26 @@ def build_parser() -> argparse.ArgumentParser:
         type=_codes,
         action="extend",
         metavar="CODES",
-        help="skip these rules (same forms as --select)",
+        help="skip these rules, in addition to the configuration's ignore "
+        "(same forms as --select)",
+    )
+    settings = linting.add_argument_group("configuration")
+    found = settings.add_mutually_exclusive_group()
+    found.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read settings from this incidentkit.toml or pyproject.toml "
+        "instead of the one found by walking up from the first path",
+    )
+    found.add_argument(
+        "--isolated",
+        action="store_true",
+        help="ignore every configuration file: defaults and options only",
+    )
+    settings.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the resolved settings and the file they come from, and exit",
     )
 
     parser = argparse.ArgumentParser(
@@ -298,7 +313,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--extend-exclude",
         type=_patterns,
         action="extend",
-        default=[],
         metavar="PATTERNS",
         help="patterns to skip in addition to --exclude or its default",
     )

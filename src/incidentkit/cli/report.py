@@ -25,7 +25,13 @@ from incidentkit.cli._output import (
     _span,
 )
 from incidentkit.cli._sources import _load_one_file
-from incidentkit.cli.check import _failing, _finding_data, _level_counts, _rules
+from incidentkit.cli.check import (
+    _failing,
+    _finding_data,
+    _level_counts,
+    _resolve,
+    _show_settings,
+)
 from incidentkit.errors import ValidationError
 from incidentkit.figures.incident import (
     action_item_coverage,
@@ -33,6 +39,7 @@ from incidentkit.figures.incident import (
     impact_score,
     phase_durations,
 )
+from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.figures.timeline import FIGURES, PHASES
 from incidentkit.records.io import example_path
 from incidentkit.records.schema import IncidentRecord
@@ -45,6 +52,7 @@ def report_data(
     as_of: date | None,
     source: str | None = None,
     rules: CheckPolicy | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """Everything ``incidentkit report`` shows, as JSON-ready data.
 
@@ -60,13 +68,15 @@ def report_data(
         source: Where the record came from, copied into the output.
         rules: The rules of the findings, as ``incidentkit check`` applies
             them; ``CheckPolicy()`` by default.
+        policy: The policy of the figures and the findings.
     """
-    durations = phase_durations(rec)
-    comms = communications_summary(rec)
-    impact = impact_score(rec)
+    durations = phase_durations(rec, policy=policy)
+    comms = communications_summary(rec, policy=policy)
+    impact = impact_score(rec, policy=policy)
     # No day, no overdue item: the earliest day finds none.
-    coverage = action_item_coverage(rec, as_of=date.min if as_of is None else as_of)
-    findings = check(rec, rules=rules, as_of=as_of)
+    day = date.min if as_of is None else as_of
+    coverage = action_item_coverage(rec, as_of=day, policy=policy)
+    findings = check(rec, policy=policy, rules=rules, as_of=as_of)
     incident = rec.incident
     limit = comms.long_gaps[0].limit if comms.long_gaps else None
     return {
@@ -278,7 +288,13 @@ def _run_report(
     err: TextIO,
     parser: argparse.ArgumentParser,
 ) -> int:
-    rules = _rules(args, parser)
+    try:
+        run = _resolve(args, parser, args.file or ".")
+    except ValidationError as exc:
+        _print_errors(exc, err)
+        return EXIT_USAGE
+    if args.show_settings:
+        return _show_settings(run, out)
     if args.file is None:
         if args.input_format != "incidentkit":
             err.write(
@@ -294,12 +310,18 @@ def _run_report(
     except ValidationError as exc:
         _print_errors(exc, err)
         return EXIT_FAILED
-    data = report_data(rec, as_of=args.as_of, source=path, rules=rules)
+    data = report_data(
+        rec,
+        as_of=run.as_of,
+        source=path,
+        rules=run.rules_for(path),
+        policy=run.settings.policy,
+    )
     counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     for finding in data["findings"]:
         counts[finding["level"]] += 1
     # The exit status of `check` on the same record, whatever the format.
-    status = EXIT_FAILED if _failing(counts, args.fail_on) else EXIT_OK
+    status = EXIT_FAILED if _failing(counts, run.fail_on) else EXIT_OK
     if args.format == "json":
         _json_dump(data, out)
         return status
