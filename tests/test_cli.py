@@ -7,6 +7,7 @@ import re
 import statistics
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -200,12 +201,12 @@ def folder(tmp_path, example_doc):
 
 
 def test_check_prints_findings_like_a_linter(folder, capsys):
-    status, out, err = _run(capsys, "check", str(folder))
+    status, out, err = _run(capsys, "check", str(folder), "--as-of", "2024-01-30")
     assert status == 1  # bad.json fails to load
     lines = out.splitlines()
     from incidentkit.checks.engine import check
 
-    expected = check(ik.example())
+    expected = check(ik.example(), as_of=date(2024, 1, 30))
     assert len(lines) == len(expected)
     for line, finding in zip(lines, expected, strict=True):
         match = LINE.match(line)
@@ -296,11 +297,17 @@ def test_check_missing_source(tmp_path, capsys):
 
 def test_check_as_of_runs_the_overdue_rule(tmp_path, capsys, example_doc):
     path = str(_write(tmp_path / "inc.json", example_doc))
-    _, out, _ = _run(capsys, "check", path)
-    assert ":IK508:" not in out  # no as_of, no clock
+    _, out, _ = _run(capsys, "check", path, "--as-of", "none")
+    assert ":IK508:" not in out  # no day, no clock
     # Items 0 and 2 are due before 2024-01-30 and not done.
     _, out, _ = _run(capsys, "check", path, "--as-of", "2024-01-30")
     assert out.count(":IK508:") == 2
+    # By default, today: as report judges them. The example's deadlines
+    # (all of 2024) are past, so every item not done is overdue.
+    default = _run(capsys, "check", path)[1]
+    assert default == _run(capsys, "check", path, "--as-of", "today")[1]
+    not_done = [i for i in example_doc["action_items"] if i.get("status") != "done"]
+    assert default.count(":IK508:") == len(not_done)
 
 
 def test_check_other_input_format(capsys):
@@ -665,3 +672,112 @@ def test_json_output_escapes_control_characters_and_keeps_the_data(
     data = json.loads(out)
     assert data["incident"]["title"] == EVIL_TITLE
     assert data["incident"]["id"] == EVIL_ID
+
+
+# --- finding the records (#14) -----------------------------------------------------
+
+
+def _repository(tmp_path, example_doc):
+    """pm/2024/inc1.json (the example), pm/2025/broken.json, hidden copies."""
+    root = tmp_path / "pm"
+    for sub in ("2024", "2025", ".git", "2025/.drafts"):
+        (root / sub).mkdir(parents=True)
+    _write(root / "2024" / "inc1.json", example_doc)
+    (root / "2025" / "broken.json").write_text('{"incident": {"id": "x"}}')
+    (root / ".git" / "copy.json").write_text("not read")
+    (root / "2025" / ".drafts" / "draft.json").write_text("not read")
+    return root
+
+
+def test_check_walks_folders_recursively_skipping_hidden_ones(
+    tmp_path, capsys, example_doc
+):
+    root = _repository(tmp_path, example_doc)
+    status, out, err = _run(capsys, "check", str(root))
+    assert status == 1  # broken.json does not load: no silent pass
+    assert f"{root / '2025' / 'broken.json'}: incident.title" in err
+    assert {LINE.match(line)["source"] for line in out.splitlines()} == {
+        str(root / "2024" / "inc1.json")
+    }
+    assert "1 record checked" in err
+    assert "1 failed to load" in err
+    assert "copy.json" not in err + out
+    assert "draft.json" not in err + out
+
+
+def test_exclude_replaces_the_default_and_extend_exclude_adds(
+    tmp_path, capsys, example_doc
+):
+    root = _repository(tmp_path, example_doc)
+    # Without the default, the hidden copies are read (and fail to load).
+    _, _, err = _run(capsys, "check", str(root), "--exclude", "2025")
+    assert "copy.json" in err
+    assert "broken.json" not in err
+    status, _, err = _run(capsys, "check", str(root), "--extend-exclude", "2025")
+    assert status == 0
+    assert "copy.json" not in err
+    assert "1 record checked" in err
+    status, _, err = _run(capsys, "check", str(root), "--extend-exclude", "*/broken*")
+    assert status == 0, err
+
+
+def test_quoted_globs_are_expanded(tmp_path, capsys, example_doc):
+    root = _repository(tmp_path, example_doc)
+    status, _, err = _run(capsys, "check", f"{root}/**/*.json")
+    assert status == 1
+    assert "1 record checked" in err
+    assert "1 failed to load" in err
+    assert "copy.json" not in err  # like a shell, * does not match hidden names
+    status, _, err = _run(capsys, "check", f"{root}/2024/*.json")
+    assert (status, "1 record checked" in err) == (0, True)
+    status, _, err = _run(capsys, "check", f"{root}/2023/*.json")
+    assert status == 1
+    assert f"{root}/2023/*.json: $: no file or folder matches this pattern" in err
+
+
+@pytest.mark.parametrize("output", ["text", "json", "markdown"])
+def test_checking_nothing_is_a_usage_error(tmp_path, capsys, example_doc, output):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, out, err = _run(capsys, "check", str(empty), "--format", output)
+    assert status == 2
+    assert out == ""
+    assert err.startswith(f"incidentkit check: no record found in {empty} ")
+    assert "--exclude skips .*" in err
+    # Everything excluded is nothing found too.
+    root = _repository(tmp_path, example_doc)
+    status, _, err = _run(capsys, "check", str(root), "--exclude", "20*,.*")
+    assert status == 2
+    assert "--exclude skips 20*, .*" in err
+
+
+def test_report_and_check_agree_on_the_same_record(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    for as_of in ([], ["--as-of", "2024-01-30"], ["--as-of", "none"]):
+        _, out, _ = _run(capsys, "check", path, "--format", "json", *as_of)
+        checked = json.loads(out)["findings"]
+        _, out, _ = _run(capsys, "report", path, "--format", "json", *as_of)
+        reported = json.loads(out)["findings"]
+        assert [dict(f, source=path) for f in reported] == checked
+
+
+def test_report_exit_status_follows_fail_on(tmp_path, capsys, example_doc):
+    path = str(_write(tmp_path / "inc.json", example_doc))
+    assert _run(capsys, "report", path)[0] == 0  # warnings only
+    assert _run(capsys, "report", path, "--fail-on", "warning")[0] == 1
+    assert _run(capsys, "report", path, "--fail-on", "warning", "--ignore",
+                "IK3,IK4,IK5")[0] == 0  # fmt: skip
+    example_doc["incident"]["resolved_at"] = "2024-01-15T14:00:00Z"
+    path = str(_write(tmp_path / "bad.json", example_doc))
+    for output in ("text", "json", "markdown"):
+        assert _run(capsys, "report", path, "--format", output)[0] == 1
+    assert _run(capsys, "check", path)[0] == 1
+
+
+def test_report_as_of_none_judges_no_deadline(capsys):
+    status, out, _ = _run(capsys, "report", "--as-of", "none", "--format", "json")
+    data = json.loads(out)
+    assert (status, data["as_of"], data["action_items"]["overdue"]) == (0, None, None)
+    assert all(f["code"] != "IK508" for f in data["findings"])
+    _, out, _ = _run(capsys, "report", "--as-of", "none")
+    assert "deadlines not judged" in out

@@ -108,7 +108,8 @@ def test_document_over_the_size_cap(tmp_path, capsys, monkeypatch, command):
     folder = _folder(tmp_path)
     monkeypatch.setattr(records_io, "MAX_DOCUMENT_BYTES", 100)
     # iter_sources reads its default when defined: patch the default too.
-    monkeypatch.setattr(records_io.iter_sources, "__kwdefaults__", {"max_bytes": 100})
+    defaults = {**records_io.iter_sources.__kwdefaults__, "max_bytes": 100}
+    monkeypatch.setattr(records_io.iter_sources, "__kwdefaults__", defaults)
     source = str(folder / "a.json") if command == ["report"] else str(folder)
     status, _, err = _run(capsys, *command, source)
     assert status == 1

@@ -410,3 +410,84 @@ def test_an_unlistable_folder_is_an_error_not_empty(tmp_path, monkeypatch):
     ]
     with pytest.raises(ik.ValidationError, match="cannot list the folder"):
         ik.load_many(tmp_path)
+
+
+def _tree(root, names):
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"{}")
+
+
+def test_recursive_walk_descends_in_name_order(tmp_path):
+    _tree(tmp_path, ["b.json", "a/x.json", "a/b/y.json", "c/z.txt", "a.json"])
+    shallow = [where for where, _ in iter_sources(tmp_path)]
+    deep = [where for where, _ in iter_sources(tmp_path, recursive=True)]
+    assert shallow == [str(tmp_path / "a.json"), str(tmp_path / "b.json")]
+    # Sorted by name at every level: "a" < "a.json" < "b.json" < "c".
+    assert deep == [
+        str(tmp_path / "a" / "b" / "y.json"),
+        str(tmp_path / "a" / "x.json"),
+        str(tmp_path / "a.json"),
+        str(tmp_path / "b.json"),
+    ]
+
+
+def test_exclude_matches_names_and_relative_paths(tmp_path):
+    _tree(
+        tmp_path,
+        [".git/h.json", "a/.hidden.json", "a/x.json", "old/2019/y.json", "old/z.json"],
+    )
+
+    def walked(exclude):
+        found = iter_sources(tmp_path, recursive=True, exclude=exclude)
+        return [Path(where).relative_to(tmp_path).as_posix() for where, _ in found]
+
+    assert walked(()) == [
+        ".git/h.json",
+        "a/.hidden.json",
+        "a/x.json",
+        "old/2019/y.json",
+        "old/z.json",
+    ]
+    assert walked([".*"]) == ["a/x.json", "old/2019/y.json", "old/z.json"]
+    assert walked(".*") == walked([".*"])  # a lone pattern is one pattern
+    assert walked([".*", "old/2019"]) == ["a/x.json", "old/z.json"]
+    # A file named explicitly is read even when a pattern matches it.
+    named = iter_sources([tmp_path / ".git" / "h.json"], exclude=[".*"])
+    assert [where for where, _ in named] == [str(tmp_path / ".git" / "h.json")]
+
+
+def test_recursive_walk_keeps_the_link_limits(tmp_path):
+    _tree(tmp_path, ["pm/a/x.json", "outside/secret.json"])
+    (tmp_path / "pm" / "loop").symlink_to(tmp_path / "pm")
+    (tmp_path / "pm" / "out").symlink_to(tmp_path / "outside")
+    found = dict(iter_sources(tmp_path / "pm", recursive=True))
+    assert found[str(tmp_path / "pm" / "a" / "x.json")] == b"{}"
+    assert "links back to a folder" in found[str(tmp_path / "pm" / "loop")].errors[0]
+    assert "links outside the folder" in found[str(tmp_path / "pm" / "out")].errors[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"recursive": "yes"}, "recursive: expected True or False, got 'yes'"),
+        ({"exclude": 3}, "exclude: expected glob patterns such as ['.*'], got 3 (int)"),
+        (
+            {"exclude": [".*", 3]},
+            "exclude[1]: expected a glob pattern (text), got 3 (int)",
+        ),
+    ],
+)
+def test_walk_options_are_validated(tmp_path, options, message):
+    with pytest.raises(ik.ValidationError) as caught:
+        list(iter_sources(tmp_path, **options))
+    assert caught.value.errors == [message]
+
+
+def test_load_many_walks_recursively_on_request(tmp_path, example_doc):
+    _tree(tmp_path, ["sub/placeholder.txt"])
+    (tmp_path / "sub" / "inc.json").write_text(json.dumps(example_doc))
+    assert len(ik.load_many(tmp_path)) == 0
+    assert len(ik.load_many(tmp_path, recursive=True)) == 1
+    assert len(ik.load_many(tmp_path, recursive=True, exclude=["sub"])) == 0

@@ -1,6 +1,7 @@
 """incidentkit: incident and postmortem records turned into honest numbers."""
 
 from incidentkit._version import __version__
+from incidentkit.checks.config import Settings, find_settings, load_settings
 from incidentkit.checks.engine import CheckPolicy, Finding, check, check_many
 from incidentkit.errors import ValidationError
 from incidentkit.figures.actions import (
@@ -132,6 +133,7 @@ __all__ = [
     "Promise",
     "Resolution",
     "SameAs",
+    "Settings",
     "SeverityLabels",
     "SeverityPolicy",
     "Signals",
@@ -149,10 +151,12 @@ __all__ = [
     "example",
     "example_path",
     "expected_severity",
+    "find_settings",
     "from_dict",
     "impact_score",
     "load",
     "load_many",
+    "load_settings",
     "load_table",
     "loads",
     "milestones",

@@ -1,5 +1,6 @@
 """The postmortem linter: its rules and the engine that runs them."""
 
+from incidentkit.checks.config import Settings, find_settings, load_settings
 from incidentkit.checks.engine import (
     CheckPolicy,
     check,
@@ -24,8 +25,11 @@ __all__ = [
     "Findings",
     "Level",
     "Rule",
+    "Settings",
     "check",
     "check_counts",
     "check_many",
     "count_levels",
+    "find_settings",
+    "load_settings",
 ]

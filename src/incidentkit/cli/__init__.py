@@ -7,7 +7,8 @@ of exiting, so that it can be called in-process:
 
 * 0: everything loaded and no finding reached ``--fail-on``;
 * 1: a finding reached ``--fail-on``, or a source failed to load;
-* 2: the command line itself was wrong (argparse's convention).
+* 2: a usage error: the command line itself was wrong (argparse's
+  convention), or ``check`` found no record to check.
 
 The commands live in :mod:`incidentkit.cli.report`,
 :mod:`incidentkit.cli.check` and :mod:`incidentkit.cli.stats`; what they
@@ -26,10 +27,10 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Final, TextIO
 
 from incidentkit._version import __version__
+from incidentkit.checks.config import as_of_text
 from incidentkit.checks.rules import LEVELS
 from incidentkit.cli._output import EXIT_FAILED as EXIT_FAILED
 from incidentkit.cli._output import EXIT_OK as EXIT_OK
@@ -37,7 +38,8 @@ from incidentkit.cli._output import EXIT_USAGE as EXIT_USAGE
 from incidentkit.cli._output import JSON_SCHEMA_VERSION as JSON_SCHEMA_VERSION
 from incidentkit.cli._output import OUTPUT_FORMATS as OUTPUT_FORMATS
 from incidentkit.cli._output import PROGRESS_THRESHOLD as PROGRESS_THRESHOLD
-from incidentkit.cli._output import _print_errors, _today
+from incidentkit.cli._output import _print_errors
+from incidentkit.cli._sources import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from incidentkit.cli.check import _run_check
 from incidentkit.cli.report import _run_report
 from incidentkit.cli.report import report_data as report_data
@@ -56,15 +58,15 @@ __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 # --- the parser ------------------------------------------------------------------
 
 
-def _day(text: str) -> date:
-    if text.strip().casefold() == "today":
-        return _today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+def _day(text: str) -> str:
+    # Kept as text and resolved once the configuration file is read: an
+    # option given wins over the file's as-of, a default would not.
+    word = as_of_text(text)
+    if word is None:
         raise argparse.ArgumentTypeError(
-            f"expected a date as YYYY-MM-DD or 'today', got {text!r}"
-        ) from None
+            f"expected a date as YYYY-MM-DD, 'today' or 'none', got {text!r}"
+        )
+    return word
 
 
 def _positive_int(text: str) -> int:
@@ -114,6 +116,10 @@ def _codes(text: str) -> list[str]:
     return [code.strip() for code in text.split(",") if code.strip()]
 
 
+def _patterns(text: str) -> list[str]:
+    return [pattern.strip() for pattern in text.split(",") if pattern.strip()]
+
+
 def _selected_codes(text: str) -> list[str]:
     # An empty selection would run no rule and pass every record: in CI an
     # unset `--select "$RULES"` would make the linter a silent no-op.
@@ -134,7 +140,8 @@ examples:
   incidentkit check postmortems/          a linter for postmortem records
   incidentkit stats incidents.jsonl --by severity --ci
 
-exit status: 0 ok, 1 findings or load errors, 2 bad command line.
+exit status: 0 ok, 1 findings at --fail-on or load errors, 2 usage error
+(bad command line, or no record found).
 """,
     "report": """\
 examples:
@@ -148,7 +155,11 @@ examples:
   incidentkit check postmortems/
   incidentkit check a.json b.json --fail-on warning
   incidentkit check all.jsonl --select IK1,timeline --format json
-  incidentkit check postmortems/ --ignore IK405,action-item-without-owner
+  incidentkit check postmortems/ --ignore IK404,action-item-without-owner
+  incidentkit check 'postmortems/**/*.json' --extend-exclude drafts
+
+Folders are walked recursively for *.json files, skipping hidden files and
+folders (--exclude '.*' by default). A run that finds no record exits 2.
 
 Each finding is printed as FILE:PATH:CODE:LEVEL: MESSAGE, where PATH is the
 place in the record. Codes, rule names and families (severity, timeline,
@@ -191,6 +202,58 @@ def build_parser() -> argparse.ArgumentParser:
         help="read timestamps without a UTC offset as UTC instead of rejecting them",
     )
 
+    # report and check judge records with the same rules and the same
+    # defaults: the one place their options are declared.
+    linting = argparse.ArgumentParser(add_help=False)
+    rules = linting.add_argument_group("rules")
+    rules.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD|today|none",
+        help="the day to judge action-item deadlines (IK508) on; 'none' skips "
+        "that rule, so that a record passing today passes tomorrow "
+        "(default: as-of in the configuration, else today, UTC)",
+    )
+    rules.add_argument(
+        "--fail-on",
+        choices=LEVELS,
+        help="the lowest level that makes the exit status 1 (default: fail-on "
+        "in the configuration, else error)",
+    )
+    rules.add_argument(
+        "--select",
+        type=_selected_codes,
+        action="extend",
+        metavar="CODES",
+        help="only these rules (comma-separated codes, names, families or prefixes)",
+    )
+    rules.add_argument(
+        "--ignore",
+        type=_codes,
+        action="extend",
+        metavar="CODES",
+        help="skip these rules, in addition to the configuration's ignore "
+        "(same forms as --select)",
+    )
+    settings = linting.add_argument_group("configuration")
+    found = settings.add_mutually_exclusive_group()
+    found.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read settings from this incidentkit.toml or pyproject.toml "
+        "instead of the one found by walking up from the first path",
+    )
+    found.add_argument(
+        "--isolated",
+        action="store_true",
+        help="ignore every configuration file: defaults and options only",
+    )
+    settings.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the resolved settings and the file they come from, and exit",
+    )
+
     parser = argparse.ArgumentParser(
         prog="incidentkit",
         description="Incident and postmortem records: reports, checks, statistics.",
@@ -205,18 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        parents=[common],
+        parents=[common, linting],
         help="a readable report on one incident",
         description="Milestones, durations and phases, communications, impact "
         "score, action-item coverage and findings of one incident.",
         epilog=_EPILOGS["report"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    report.add_argument(
-        "--as-of",
-        type=_day,
-        metavar="YYYY-MM-DD",
-        help="the day to judge action-item deadlines on (default: today, UTC)",
     )
     report.add_argument(
         "file",
@@ -227,46 +284,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        parents=[common],
+        parents=[common, linting],
         help="check records for inconsistencies, like a linter",
         description="Check every record and print its findings, one per line. "
-        "Exits 1 when a finding reaches --fail-on or a document fails to load.",
+        "Exits 1 when a finding reaches --fail-on or a document fails to load, "
+        "2 when no record is found.",
         epilog=_EPILOGS["check"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument(
         "sources",
         nargs="+",
-        metavar="FILE|FOLDER",
-        help="JSON files, JSONL files (one record a line) or folders of *.json",
+        metavar="FILE|FOLDER|GLOB",
+        help="JSON files, JSONL files (one record a line), folders (walked "
+        "recursively for *.json) or glob patterns ('pm/**/*.json')",
     )
-    check.add_argument(
-        "--as-of",
-        type=_day,
-        metavar="YYYY-MM-DD",
-        help="judge overdue action items (IK508) on this day, or 'today'; "
-        "without it that rule does not run, so that a check passing today "
-        "passes tomorrow",
+    walking = check.add_argument_group("finding files")
+    walking.add_argument(
+        "--exclude",
+        type=_patterns,
+        metavar="PATTERNS",
+        help="comma-separated glob patterns of files and folders to skip inside "
+        "folders, matched against each name and each path relative to the "
+        f"folder given; replaces the default ({','.join(DEFAULT_EXCLUDE)}: "
+        "hidden files and folders)",
     )
-    check.add_argument(
-        "--fail-on",
-        choices=LEVELS,
-        default="error",
-        help="the lowest level that makes the exit status 1 (default: error)",
-    )
-    check.add_argument(
-        "--select",
-        type=_selected_codes,
+    walking.add_argument(
+        "--extend-exclude",
+        type=_patterns,
         action="extend",
-        metavar="CODES",
-        help="only these rules (comma-separated codes, names, families or prefixes)",
-    )
-    check.add_argument(
-        "--ignore",
-        type=_codes,
-        action="extend",
-        metavar="CODES",
-        help="skip these rules (same forms as --select)",
+        metavar="PATTERNS",
+        help="patterns to skip in addition to --exclude or its default",
     )
 
     for command in (report, check):
@@ -338,7 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         0 when everything loaded and no finding reached ``--fail-on``; 1 when
-        one did or a source failed to load; 2 for a bad command line.
+        one did or a source failed to load; 2 for a bad command line or a
+        ``check`` that found no record.
     """
     parser = build_parser()
     # A closed stream (`incidentkit check x >&-`) is None in Python: writes
@@ -384,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "report":
-        return _run_report(args, out, err)
+        return _run_report(args, out, err, args.parser)
     if args.command == "check":
         return _run_check(args, out, err, args.parser)
     return _run_stats(args, out, err, args.parser)

@@ -7,10 +7,12 @@ its document, never a traceback.
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import glob
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 import attrs
 
@@ -28,17 +30,76 @@ from incidentkit.records.io import (
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table.frame import IncidentTable, load_table
 
+#: What ``check`` skips inside folders unless ``--exclude`` says otherwise:
+#: hidden files and folders (``.git``, ``.venv``, editors' ``.#draft.json``),
+#: which hold copies and drafts, never the records of a repository.
+DEFAULT_EXCLUDE: Final = (".*",)
 
-def _count_files(sources: Sequence[str]) -> int | None:
+
+def _expand(sources: Sequence[str]) -> list[str]:
+    """``sources`` with glob patterns expanded, in order, each match sorted.
+
+    A path that exists is taken as it is, even when its name holds ``*`` or
+    ``[``: quoting a pattern (``'pm/**/*.json'``) is how a user gets the same
+    matches on every shell. A pattern that matches nothing stays, and is then
+    reported as a missing file. Like the shells, ``*`` skips hidden names.
+    """
+    expanded: list[str] = []
+    for source in sources:
+        if glob.has_magic(source) and path_problem(source) is not None:
+            matches = sorted(glob.glob(source, recursive=True))
+            expanded.extend(matches or [source])
+        else:
+            expanded.append(source)
+    return expanded
+
+
+def _excluded(name: str, relative: str, exclude: Sequence[str]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern)
+        for pattern in exclude
+    )
+
+
+def _count_tree(folder: str, exclude: Sequence[str]) -> int:
+    """How many ``*.json`` files a recursive walk would read, for a progress bar.
+
+    Listing only, with no link followed: an estimate (the bar caps at 100%),
+    never what is read; reading is :func:`incidentkit.records.io.iter_sources`.
+    """
+    total = 0
+    for top, folders, files in os.walk(folder):
+        base = os.path.relpath(top, folder)
+
+        def relative(name: str, base: str = base) -> str:
+            return name if base == "." else f"{Path(base).as_posix()}/{name}"
+
+        folders[:] = [
+            name for name in folders if not _excluded(name, relative(name), exclude)
+        ]
+        total += sum(
+            1
+            for name in files
+            if name.endswith(".json") and not _excluded(name, relative(name), exclude)
+        )
+    return total
+
+
+def _count_files(
+    sources: Sequence[str], *, exclude: Sequence[str] | None = None
+) -> int | None:
     """How many documents ``sources`` hold, when that is cheap to know.
 
-    A folder's ``*.json`` files are counted from its listing; a JSONL file's
-    lines are not counted (that would read it twice), so its size is unknown.
+    A folder's ``*.json`` files are counted from its listing (its whole tree
+    when ``exclude`` is given, as ``check`` walks it); a JSONL file's lines
+    are not counted (that would read it twice), so its size is unknown.
     """
     total = 0
     for source in sources:
         path = Path(source)
-        if is_folder(path):
+        if is_folder(path) and exclude is not None:
+            total += _count_tree(source, exclude)
+        elif is_folder(path):
             total += len(_plain_files(source) or ())
         elif path.suffix == ".jsonl":
             return None
@@ -78,23 +139,33 @@ def _missing_source(source: str) -> ValidationError | None:
     problem = path_problem(source)
     if problem is None:
         return None
+    if glob.has_magic(source):
+        problem = "no file or folder matches this pattern"
     return ValidationError([f"$: {problem}"], source=shown_path(source))
 
 
 def _iter_records(
-    sources: Sequence[str], *, input_format: str, assume_utc: bool
+    sources: Sequence[str],
+    *,
+    input_format: str,
+    assume_utc: bool,
+    exclude: Sequence[str] | None = None,
 ) -> Iterator[_Loaded]:
     """Every document of ``sources`` as a record or its located error.
 
     Streams one document at a time, as :func:`incidentkit.load_many` reads
     them, so that checking a 200,000-line JSONL file holds one record at once.
+    With ``exclude`` (``check``), folders are walked recursively, skipping
+    what the patterns match.
     """
+    recursive = exclude is not None
     for source in sources:
         missing = _missing_source(source)
         if missing is not None:
             yield _Loaded(source, None, missing)
             continue
-        for where, raw in iter_sources(source):
+        walked = iter_sources(source, recursive=recursive, exclude=exclude or ())
+        for where, raw in walked:
             yield _load_one(
                 where, raw, input_format=input_format, assume_utc=assume_utc
             )

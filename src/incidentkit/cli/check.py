@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TextIO
 
+import attrs
+
+from incidentkit.checks.config import Settings, find_settings, load_settings
 from incidentkit.checks.engine import CheckPolicy, Finding, check, count_levels
 from incidentkit.checks.rules import LEVELS
 from incidentkit.cli._output import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     JSON_SCHEMA_VERSION,
     _json_dump,
     _md_code,
@@ -18,10 +23,164 @@ from incidentkit.cli._output import (
     _one_line,
     _print_errors,
     _Progress,
+    _today,
     _visible,
 )
-from incidentkit.cli._sources import _count_files, _iter_records
+from incidentkit.cli._sources import (
+    DEFAULT_EXCLUDE,
+    _count_files,
+    _expand,
+    _iter_records,
+)
 from incidentkit.errors import ValidationError
+
+
+@attrs.frozen
+class _Run:
+    """What ``report`` and ``check`` apply: the file's settings, then options."""
+
+    settings: Settings
+    rules: CheckPolicy
+    as_of: date | None
+    as_of_text: str
+    fail_on: str
+    exclude: tuple[str, ...]
+    _by_file: dict[tuple[str, ...], CheckPolicy] = attrs.field(factory=dict)
+
+    def rules_for(self, where: str) -> CheckPolicy:
+        """The rules of one document, with the file's per-file ignores."""
+        ignored = self.settings.ignored_in(_file_of(where))
+        if not ignored:
+            return self.rules
+        if ignored not in self._by_file:
+            self._by_file[ignored] = attrs.evolve(
+                self.rules, ignore=self.rules.ignore | set(ignored)
+            )
+        return self._by_file[ignored]
+
+
+def _file_of(where: str) -> str:
+    # A JSONL document is "file.jsonl:LINE"; its file is what patterns match.
+    name, _, line = where.rpartition(":")
+    return name if line.isdigit() and name.endswith(".jsonl") else where
+
+
+def _settings(args: argparse.Namespace, start: str) -> Settings:
+    """The settings of a run; a bad file is a usage error (exit 2, like ruff)."""
+    if args.isolated:
+        return Settings()
+    path = args.config or find_settings(start)
+    return Settings() if path is None else load_settings(path)
+
+
+def _resolve(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, start: str
+) -> _Run:
+    """The rules ``report`` and ``check`` both apply, from the file and options.
+
+    Options win over the file: ``--select`` replaces its ``select``,
+    ``--ignore`` adds to its ``ignore``, ``--as-of`` and ``--fail-on``
+    replace its values; the file's levels and limits stay.
+    """
+    settings = _settings(args, start)
+    base = settings.rules
+    try:
+        rules = attrs.evolve(
+            base,
+            select=base.select if args.select is None else args.select,
+            ignore=base.ignore | set(args.ignore or ()),
+        )
+    except ValidationError as exc:
+        # The policy names its parameters; the user typed options.
+        parser.error("; ".join(f"--{error}" for error in exc.errors))
+    as_of = args.as_of or settings.as_of or "today"
+    day = (
+        None
+        if as_of == "none"
+        else _today()
+        if as_of == "today"
+        else date.fromisoformat(as_of)
+    )
+    exclude_base = (
+        args.exclude
+        if getattr(args, "exclude", None) is not None
+        else settings.exclude
+        if settings.exclude is not None
+        else DEFAULT_EXCLUDE
+    )
+    exclude = (
+        *exclude_base,
+        *settings.extend_exclude,
+        *(getattr(args, "extend_exclude", None) or ()),
+    )
+    return _Run(
+        settings,
+        rules,
+        day,
+        as_of,
+        args.fail_on or settings.fail_on or "error",
+        exclude,
+    )
+
+
+def _show_settings(run: _Run, out: TextIO) -> int:
+    """``--show-settings``: what the run would apply, and where it comes from."""
+    settings, rules, policy = run.settings, run.rules, run.settings.policy
+    days = ", ".join(f"{k} = {v}" for k, v in sorted(policy.deadline_days.items()))
+    gaps = ", ".join(
+        f"{k} = {span.total_seconds() / 60:g}"
+        for k, span in sorted(policy.communications.max_gap_by_level.items())
+    )
+    required = ", ".join(
+        f"{k} = {sorted(types)}"
+        for k, types in sorted(policy.actions.required_types_by_level.items())
+    )
+    lines = [
+        f"# settings from {settings.path or 'the defaults (no configuration file)'}",
+        f"as-of = {run.as_of_text!r}  # {run.as_of or 'deadlines not judged'}",
+        f"fail-on = {run.fail_on!r}",
+        f"exclude = {list(run.exclude)!r}",
+        f"enabled = {list(rules.enabled)!r}",
+        "levels = {"
+        + ", ".join(f"{code} = {rules.level_of(code)!r}" for code in rules.enabled)
+        + "}",
+        "per-file-ignores = {"
+        + ", ".join(
+            f"{pattern!r} = {list(codes)!r}"
+            for pattern, codes in settings.per_file_ignores.items()
+        )
+        + "}",
+        "severity-labels = {"
+        + ", ".join(
+            f"{name!r} = {level}"
+            for name, level in policy.severity_labels.names.items()
+        )
+        + "}",
+        f"max-update-gap-minutes = {{{gaps}}}",
+        f"required-action-types = {{{required}}}",
+        f"done-statuses = {sorted(policy.actions.done_statuses)!r}",
+        f"deadline-days = {{{days}}}",
+        f"postmortem-max-level = {rules.postmortem_max_level}",
+    ]
+    out.write(_visible("\n".join(lines) + "\n"))
+    return EXIT_OK
+
+
+def _failing(counts: dict[str, int], fail_on: str) -> bool:
+    """Whether a finding reached ``--fail-on`` (the one rule of both commands)."""
+    return any(counts.get(level) for level in LEVELS[: LEVELS.index(fail_on) + 1])
+
+
+def _nothing_found(sources: Sequence[str], exclude: Sequence[str]) -> str:
+    # As ruff does when it finds no file: a check of nothing is not a pass
+    # (a wrong folder, a pattern the shell did not expand, an --exclude too
+    # broad), so it is said, and the exit status is the usage error's.
+    names = ", ".join(_one_line(source) for source in sources)
+    skipped = ", ".join(exclude) or "nothing"
+    return (
+        f"incidentkit check: no record found in {names} (folders are searched "
+        f"recursively for *.json; --exclude skips {skipped}); nothing checked\n"
+    )
 
 
 def _run_check(
@@ -31,21 +190,26 @@ def _run_check(
     parser: argparse.ArgumentParser,
 ) -> int:
     try:
-        rules = CheckPolicy(select=args.select, ignore=args.ignore or ())
+        run = _resolve(args, parser, args.sources[0])
     except ValidationError as exc:
-        # The policy names its parameters; the user typed options.
-        parser.error("; ".join(f"--{error}" for error in exc.errors))
-    as_of = args.as_of
-    failing = set(LEVELS[: LEVELS.index(args.fail_on) + 1])
+        _print_errors(exc, err)
+        return EXIT_USAGE
+    if args.show_settings:
+        return _show_settings(run, out)
+    as_of, exclude, policy = run.as_of, run.exclude, run.settings.policy
+    sources = _expand(args.sources)
 
-    progress = _Progress(_count_files(args.sources), err, "checking")
+    progress = _Progress(_count_files(sources, exclude=exclude), err, "checking")
     findings: list[dict[str, Any]] = []
     load_errors: list[dict[str, Any]] = []
     counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     checked = 0
     text = args.format == "text"
     for loaded in _iter_records(
-        args.sources, input_format=args.input_format, assume_utc=args.assume_utc
+        sources,
+        input_format=args.input_format,
+        assume_utc=args.assume_utc,
+        exclude=exclude,
     ):
         progress.advance()
         if loaded.error is not None or loaded.record is None:
@@ -58,7 +222,9 @@ def _run_check(
             )
             continue
         checked += 1
-        found = check(loaded.record, rules=rules, as_of=as_of)
+        found = check(
+            loaded.record, policy=policy, rules=run.rules_for(loaded.where), as_of=as_of
+        )
         for level, count in count_levels(found).items():
             counts[level] += count
         for finding in found:
@@ -68,18 +234,17 @@ def _run_check(
                 # Streamed, as a linter does: a long run shows findings early.
                 out.write(_finding_line(data))
     progress.close()
+    if not checked and not load_errors:
+        err.write(_nothing_found(args.sources, exclude))
+        return EXIT_USAGE
 
-    status = (
-        EXIT_FAILED
-        if load_errors or any(counts.get(level) for level in failing)
-        else EXIT_OK
-    )
+    status = EXIT_FAILED if load_errors or _failing(counts, run.fail_on) else EXIT_OK
     if args.format == "json":
         _json_dump(
             {
                 "schema_version": JSON_SCHEMA_VERSION,
                 "as_of": None if as_of is None else as_of.isoformat(),
-                "fail_on": args.fail_on,
+                "fail_on": run.fail_on,
                 "checked": checked,
                 "failed_to_load": len(load_errors),
                 "counts": counts,

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from incidentkit.checks.engine import check
+from incidentkit.checks.engine import CheckPolicy, check
+from incidentkit.checks.rules import LEVELS
 from incidentkit.cli._output import (
     _MISSING,
     EXIT_FAILED,
@@ -22,10 +23,15 @@ from incidentkit.cli._output import (
     _seconds,
     _Section,
     _span,
-    _today,
 )
 from incidentkit.cli._sources import _load_one_file
-from incidentkit.cli.check import _finding_data, _level_counts
+from incidentkit.cli.check import (
+    _failing,
+    _finding_data,
+    _level_counts,
+    _resolve,
+    _show_settings,
+)
 from incidentkit.errors import ValidationError
 from incidentkit.figures.incident import (
     action_item_coverage,
@@ -33,6 +39,7 @@ from incidentkit.figures.incident import (
     impact_score,
     phase_durations,
 )
+from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.figures.timeline import FIGURES, PHASES
 from incidentkit.records.io import example_path
 from incidentkit.records.schema import IncidentRecord
@@ -40,7 +47,12 @@ from incidentkit.render.html import format_number, format_timestamp
 
 
 def report_data(
-    rec: IncidentRecord, *, as_of: date, source: str | None = None
+    rec: IncidentRecord,
+    *,
+    as_of: date | None,
+    source: str | None = None,
+    rules: CheckPolicy | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """Everything ``incidentkit report`` shows, as JSON-ready data.
 
@@ -51,20 +63,26 @@ def report_data(
 
     Args:
         rec: The record.
-        as_of: The day to judge action-item deadlines on.
+        as_of: The day to judge action-item deadlines on; ``None`` judges
+            none (``overdue`` is then ``null`` and IK508 does not run).
         source: Where the record came from, copied into the output.
+        rules: The rules of the findings, as ``incidentkit check`` applies
+            them; ``CheckPolicy()`` by default.
+        policy: The policy of the figures and the findings.
     """
-    durations = phase_durations(rec)
-    comms = communications_summary(rec)
-    impact = impact_score(rec)
-    coverage = action_item_coverage(rec, as_of=as_of)
-    findings = check(rec, as_of=as_of)
+    durations = phase_durations(rec, policy=policy)
+    comms = communications_summary(rec, policy=policy)
+    impact = impact_score(rec, policy=policy)
+    # No day, no overdue item: the earliest day finds none.
+    day = date.min if as_of is None else as_of
+    coverage = action_item_coverage(rec, as_of=day, policy=policy)
+    findings = check(rec, policy=policy, rules=rules, as_of=as_of)
     incident = rec.incident
     limit = comms.long_gaps[0].limit if comms.long_gaps else None
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "source": source,
-        "as_of": as_of.isoformat(),
+        "as_of": None if as_of is None else as_of.isoformat(),
         "incident": {
             "id": incident.id,
             "title": incident.title,
@@ -127,7 +145,7 @@ def report_data(
             "by_type": dict(coverage.by_type),
             "required_types": sorted(coverage.required_types),
             "missing_types": sorted(coverage.missing_types),
-            "overdue": list(coverage.overdue),
+            "overdue": None if as_of is None else list(coverage.overdue),
             "without_owner": list(coverage.without_owner),
             "without_deadline": list(coverage.without_deadline),
             "unaddressed_factors": list(coverage.unaddressed_factors),
@@ -229,13 +247,21 @@ def _report_sections(
     )
 
     items = data["action_items"]
-    actions = _Section("Action items", f"{items['count']}, as of {data['as_of']}")
+    judged = (
+        "deadlines not judged" if data["as_of"] is None else f"as of {data['as_of']}"
+    )
+    actions = _Section("Action items", f"{items['count']}, {judged}")
     counted = [f"{kind} {n}" for kind, n in items["by_type"].items() if n]
     actions.pairs = [
         ("by type", ", ".join(counted) or "none"),
         ("required types", ", ".join(items["required_types"]) or "none"),
         ("missing types", ", ".join(items["missing_types"]) or "none"),
-        ("overdue", _item_list(rec, items["overdue"])),
+        (
+            "overdue",
+            "not judged"
+            if items["overdue"] is None
+            else _item_list(rec, items["overdue"]),
+        ),
         ("without owner", _item_list(rec, items["without_owner"])),
         ("without deadline", _item_list(rec, items["without_deadline"])),
         ("unaddressed factors", "; ".join(items["unaddressed_factors"]) or "none"),
@@ -256,7 +282,19 @@ def _report_sections(
     return heading, facts, sections
 
 
-def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _run_report(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    parser: argparse.ArgumentParser,
+) -> int:
+    try:
+        run = _resolve(args, parser, args.file or ".")
+    except ValidationError as exc:
+        _print_errors(exc, err)
+        return EXIT_USAGE
+    if args.show_settings:
+        return _show_settings(run, out)
     if args.file is None:
         if args.input_format != "incidentkit":
             err.write(
@@ -272,11 +310,22 @@ def _run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValidationError as exc:
         _print_errors(exc, err)
         return EXIT_FAILED
-    data = report_data(rec, as_of=args.as_of or _today(), source=path)
+    data = report_data(
+        rec,
+        as_of=run.as_of,
+        source=path,
+        rules=run.rules_for(path),
+        policy=run.settings.policy,
+    )
+    counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
+    for finding in data["findings"]:
+        counts[finding["level"]] += 1
+    # The exit status of `check` on the same record, whatever the format.
+    status = EXIT_FAILED if _failing(counts, run.fail_on) else EXIT_OK
     if args.format == "json":
         _json_dump(data, out)
-        return EXIT_OK
+        return status
     heading, facts, sections = _report_sections(rec, data)
     render = _render_markdown if args.format == "markdown" else _render_text
     out.write(render(heading, facts, sections))
-    return EXIT_OK
+    return status

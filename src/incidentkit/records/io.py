@@ -10,6 +10,7 @@ the checks then locate) come out the same with or without the extra.
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import json
 import os
 import re
@@ -416,23 +417,56 @@ def shown_path(path: PathLike) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
+@attrs.frozen
+class _Walk:
+    """How a folder named by the caller is walked (the same for every level)."""
+
+    max_bytes: int
+    root: str  # the real path of the folder named
+    top: str  # the folder as named, for paths relative to it
+    recursive: bool
+    exclude: tuple[str, ...]
+
+    def excluded(self, path: str, name: str) -> bool:
+        if not self.exclude:
+            return False
+        relative = Path(os.path.relpath(path, self.top)).as_posix()
+        return any(
+            fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern)
+            for pattern in self.exclude
+        )
+
+
+def _listed(entry: os.DirEntry[str], walk: _Walk) -> bool:
+    if walk.excluded(entry.path, entry.name):
+        return False
+    if entry.name.endswith(".json"):
+        return True
+    try:
+        # Followed: a link to a folder is a folder here, and the walk below
+        # applies the limits on links to it as to any other.
+        return walk.recursive and entry.is_dir()
+    except OSError:
+        return False
+
+
 def _walk_folder(
-    folder: str, max_bytes: int, root: str, seen: set[tuple[int, int]]
+    folder: str, walk: _Walk, seen: set[tuple[int, int]]
 ) -> Iterator[tuple[str, bytes | ValidationError]]:
     """Every ``*.json`` document of ``folder``, sorted by name, or why not.
 
-    Links are followed only to files and folders inside ``root`` (the real
-    path of the folder named by the caller) and never back into a folder
-    being walked; FIFOs, devices and sockets are not read.
+    Links are followed only to files and folders inside ``walk.root`` (the
+    real path of the folder named by the caller) and never back into a folder
+    being walked; FIFOs, devices and sockets are not read. Subfolders are
+    walked when ``walk.recursive`` (or when named ``*.json``, as before).
     """
     try:
         with os.scandir(folder) as listing:
-            names = sorted(
-                entry.name for entry in listing if entry.name.endswith(".json")
-            )
+            names = sorted(entry.name for entry in listing if _listed(entry, walk))
     except (OSError, ValueError) as exc:
         yield folder, ValidationError([f"$: cannot list the folder ({_reason(exc)})"])
         return
+    max_bytes, root = walk.max_bytes, walk.root
     for name in names:
         path = os.path.join(folder, name)
         try:
@@ -464,7 +498,7 @@ def _walk_folder(
                     ),
                 )
                 continue
-            yield from _walk_folder(path, max_bytes, root, seen | {identity})
+            yield from _walk_folder(path, walk, seen | {identity})
         elif not stat.S_ISREG(status.st_mode):
             # A FIFO would block the walk forever and a device never ends.
             yield (
@@ -480,7 +514,7 @@ def _walk_folder(
 
 
 def _iter_folder(
-    folder: str, max_bytes: int
+    folder: str, max_bytes: int, recursive: bool, exclude: tuple[str, ...]
 ) -> Iterator[tuple[str, bytes | ValidationError]]:
     try:
         root = os.path.realpath(folder, strict=True)
@@ -488,7 +522,27 @@ def _iter_folder(
     except (OSError, ValueError) as exc:
         yield folder, ValidationError([f"$: cannot list the folder ({_reason(exc)})"])
         return
-    yield from _walk_folder(folder, max_bytes, root, {(status.st_dev, status.st_ino)})
+    walk = _Walk(max_bytes, root, folder, recursive, exclude)
+    yield from _walk_folder(folder, walk, {(status.st_dev, status.st_ino)})
+
+
+def check_exclude(exclude: object) -> tuple[str, ...]:
+    """Validate the ``exclude=`` option: glob patterns (a lone one is one)."""
+    if isinstance(exclude, str):
+        return (exclude,)
+    if isinstance(exclude, Iterable) and not isinstance(exclude, (bytes, bytearray)):
+        patterns = tuple(cast(Iterable[object], exclude))
+        bad = [
+            f"exclude[{i}]: expected a glob pattern (text), got {show(item)}"
+            for i, item in enumerate(patterns)
+            if not isinstance(item, str)
+        ]
+        if bad:
+            raise ValidationError(bad)
+        return cast(tuple[str, ...], patterns)
+    raise ValidationError(
+        [f"exclude: expected glob patterns such as ['.*'], got {show(exclude)}"]
+    )
 
 
 def is_folder(path: PathLike) -> bool:
@@ -500,7 +554,11 @@ def is_folder(path: PathLike) -> bool:
 
 
 def iter_sources(
-    source: Source, *, max_bytes: int = MAX_DOCUMENT_BYTES
+    source: Source,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    recursive: bool = False,
+    exclude: Iterable[str] = (),
 ) -> Iterator[tuple[str, bytes | ValidationError]]:
     """Yield ``(where, raw bytes)`` for every document in ``source``.
 
@@ -518,12 +576,26 @@ def iter_sources(
     shell is a FIFO). No document larger than ``max_bytes`` is read
     (default :data:`MAX_DOCUMENT_BYTES`); it yields an error instead.
 
+    With ``recursive=True`` every subfolder of a folder is walked too, under
+    the same limits, in name order. ``exclude`` holds glob patterns
+    (:mod:`fnmatch`); a file or folder inside a walked folder whose name, or
+    whose path relative to the folder named (``/``-separated), matches one
+    is skipped, with everything under it: ``[".*"]`` skips hidden files and
+    folders, ``["archive/2019"]`` one subfolder. A path named explicitly is
+    read even when it matches.
+
     Raises:
         ValidationError: When ``source`` is not a path or a list of paths,
             does not exist or is not a valid path (a NUL byte, a name too
-            long), or ``max_bytes`` is not a positive int.
+            long), ``max_bytes`` is not a positive int, ``recursive`` not a
+            bool or ``exclude`` not a collection of patterns.
     """
     check_max_bytes(max_bytes)
+    if not isinstance(recursive, bool):
+        raise ValidationError(
+            [f"recursive: expected True or False, got {show(recursive)}"]
+        )
+    patterns = check_exclude(exclude)
     if isinstance(source, (str, os.PathLike)):
         problem = path_problem(source)
         if problem is not None:
@@ -548,7 +620,7 @@ def iter_sources(
         # As pathlib shows it ("./a/" is "a"): the names sources had before.
         where = str(Path(item))
         if is_folder(item):
-            yield from _iter_folder(where, max_bytes)
+            yield from _iter_folder(where, max_bytes, recursive, patterns)
         elif where.endswith(".jsonl"):
             yield from _iter_jsonl(where, max_bytes)
         else:
@@ -597,6 +669,8 @@ def load_many(
     strict: bool = False,
     format: str = "incidentkit",
     max_bytes: int = MAX_DOCUMENT_BYTES,
+    recursive: bool = False,
+    exclude: Iterable[str] = (),
 ) -> LoadResult:
     """Load every record of a folder, a JSONL file or a list of paths.
 
@@ -610,6 +684,9 @@ def load_many(
         format: The format of every document.
         max_bytes: The largest document read (a file, or a JSONL line); a
             larger one is an error, found without reading it whole.
+        recursive: Walk the subfolders of a folder too.
+        exclude: Glob patterns of files and folders to skip inside folders
+            (see :func:`iter_sources`).
 
     Example:
         >>> import incidentkit as ik
@@ -625,7 +702,10 @@ def load_many(
     # With the fast extra, documents of this format that it takes skip the
     # converter (same records); every other one goes through it as before.
     decode = fast.record_decoder(assume_utc) if format == "incidentkit" else None
-    for where, raw in iter_sources(source, max_bytes=max_bytes):
+    walked = iter_sources(
+        source, max_bytes=max_bytes, recursive=recursive, exclude=exclude
+    )
+    for where, raw in walked:
         if decode is not None and isinstance(raw, bytes):
             decoded = decode(raw)
             if decoded is not None:

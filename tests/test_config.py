@@ -1,0 +1,253 @@
+"""Settings files: incidentkit.toml and [tool.incidentkit] (#14: 2)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+import incidentkit as ik
+from incidentkit.cli import main
+
+
+def _write(folder, name, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FULL = """\
+select = ["IK1", "IK3", "IK4", "action_items"]
+ignore = ["IK404"]
+levels = { IK304 = "error" }
+per-file-ignores = { "archive/**" = ["IK5"] }
+fail-on = "warning"
+as-of = 2024-01-30
+exclude = [".*", "drafts"]
+extend-exclude = ["tmp"]
+severity-labels = { critical = 1, major = 2 }
+max-update-gap-minutes = { 1 = 20, major = 45 }
+required-action-types = { critical = ["detection"] }
+done-statuses = ["done", "shipped"]
+deadline-days = { 1 = 10, 2 = 20 }
+postmortem-max-level = 1
+"""
+
+
+def test_every_key_is_read(tmp_path):
+    settings = ik.load_settings(_write(tmp_path, "incidentkit.toml", FULL))
+    rules, policy = settings.rules, settings.policy
+    assert rules.level_of("IK304") == "error"
+    assert rules.level_of("IK404") is None  # ignored
+    assert rules.level_of("IK201") is None  # not selected
+    assert rules.level_of("IK101") == "error"
+    assert rules.postmortem_max_level == 1
+    assert settings.per_file_ignores == {"archive/**": ("IK5",)}
+    assert (settings.fail_on, settings.as_of) == ("warning", "2024-01-30")
+    assert settings.exclude == (".*", "drafts")
+    assert settings.extend_exclude == ("tmp",)
+    assert policy.level("Critical") == 1
+    assert policy.level("major") == 2
+    assert policy.communications.max_gap_by_level == {
+        1: timedelta(minutes=20),
+        2: timedelta(minutes=45),
+    }
+    assert policy.actions.required_types(1) == frozenset({"detection"})
+    assert "shipped" in policy.actions.done_statuses
+    assert dict(policy.deadline_days) == {1: 10, 2: 20}
+    assert settings.path == str(tmp_path / "incidentkit.toml")
+
+
+def test_pyproject_table_reads_the_same(tmp_path):
+    text = "[project]\nname = 'pm'\n\n[tool.incidentkit]\n" + FULL
+    from_pyproject = ik.load_settings(_write(tmp_path / "a", "pyproject.toml", text))
+    alone = ik.load_settings(_write(tmp_path / "b", "incidentkit.toml", FULL))
+    assert from_pyproject.rules == alone.rules
+    assert from_pyproject.policy == alone.policy
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "fail-on = 'fatal'",
+            "fail-on: expected one of error, warning, info, got 'fatal'",
+        ),
+        (
+            "as-of = 'yesterday'",
+            "as-of: expected 'today', 'none' or YYYY-MM-DD, got 'yesterday'",
+        ),
+        ("select = 'IK999'", "select: 'IK999' names no rule"),
+        ("ignore = [1]", "ignore: expected a list of strings, got [1]"),
+        (
+            "levels = { IK304 = 'fatal' }",
+            "levels['IK304']: must be one of error, warning, info ('fatal')",
+        ),
+        (
+            "per-file-ignores = { 'a/*' = ['nope'] }",
+            "per-file-ignores.a/*: ignore: 'nope' names no rule",
+        ),
+        (
+            "deadline-days = { 1 = -3 }",
+            "deadline-days.1: expected a whole number >= 0, got -3",
+        ),
+        (
+            "deadline-days = { urgent = 3 }",
+            "deadline-days.urgent: expected a severity level (1) or label (SEV1) as the key, got 'urgent'",  # noqa: E501
+        ),
+        (
+            "max-update-gap-minutes = { 1 = 0 }",
+            "max-update-gap-minutes.1: expected a number of minutes > 0, got 0",
+        ),
+        (
+            "postmortem-max-level = true",
+            "postmortem-max-level: expected a whole number >= 1, got True",
+        ),
+        (
+            "exclude = '.*'\nextend-exclude = 3",
+            "extend-exclude: expected a list of strings, got 3",
+        ),
+        ("colour = 'red'", "colour: unknown key (known: "),
+        ("select = [", "$: not valid TOML: "),
+    ],
+)
+def test_every_problem_names_the_file_the_key_and_the_value(tmp_path, text, error):
+    path = _write(tmp_path, "incidentkit.toml", text + "\n")
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_settings(path)
+    assert any(line.startswith(f"{path}: {error}") for line in caught.value.errors), (
+        caught.value.errors
+    )
+
+
+def test_pyproject_errors_name_the_table(tmp_path):
+    path = _write(tmp_path, "pyproject.toml", "[tool.incidentkit]\nfail_on = 3\n")
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_settings(path)
+    assert caught.value.errors == [
+        f"{path}: tool.incidentkit.fail-on: expected one of error, warning, info, got 3"
+    ]
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    path = _write(tmp_path, "incidentkit.toml", "fail-on = 1\nas-of = 2\nfoo = 3\n")
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_settings(path)
+    assert len(caught.value.errors) == 3
+
+
+def test_found_by_walking_up_as_ruff_does(tmp_path):
+    deep = tmp_path / "repo" / "pm" / "2024"
+    deep.mkdir(parents=True)
+    assert ik.find_settings(deep) is None
+    # A pyproject.toml without the table says nothing about postmortems.
+    _write(tmp_path / "repo", "pyproject.toml", "[project]\nname = 'x'\n")
+    assert ik.find_settings(deep) is None
+    _write(tmp_path / "repo", "pyproject.toml", "[tool.incidentkit]\n")
+    assert ik.find_settings(deep) == tmp_path / "repo" / "pyproject.toml"
+    # The nearest folder wins; in one folder, incidentkit.toml wins.
+    _write(tmp_path / "repo" / "pm", "pyproject.toml", "[tool.incidentkit]\n")
+    _write(tmp_path / "repo" / "pm", "incidentkit.toml", "")
+    assert (
+        ik.find_settings(deep / "inc.json")
+        == tmp_path / "repo" / "pm" / "incidentkit.toml"
+    )
+
+
+def test_per_file_ignores_match_paths_relative_to_the_file(tmp_path):
+    settings = ik.load_settings(_write(tmp_path, "incidentkit.toml", FULL))
+    assert settings.ignored_in(str(tmp_path / "archive" / "2019" / "a.json")) == (
+        "IK5",
+    )
+    assert settings.ignored_in(str(tmp_path / "current" / "a.json")) == ()
+
+
+# --- the command line --------------------------------------------------------------
+
+
+def _run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def repo(tmp_path, example_doc):
+    (tmp_path / "pm" / "archive").mkdir(parents=True)
+    for path in (
+        tmp_path / "pm" / "inc.json",
+        tmp_path / "pm" / "archive" / "old.json",
+    ):
+        path.write_text(json.dumps(example_doc), encoding="utf-8")
+    return tmp_path
+
+
+def _codes(out):
+    return sorted(set(re.findall(r":(IK\d{3}):", out)))
+
+
+def test_check_applies_the_repository_settings(repo, capsys):
+    _write(
+        repo,
+        "incidentkit.toml",
+        'ignore = ["IK403"]\nfail-on = "warning"\nas-of = "2024-01-30"\n'
+        'per-file-ignores = { "pm/archive/*" = ["IK5"] }\n',
+    )
+    status, out, _ = _run(capsys, "check", repo / "pm")
+    assert status == 1  # fail-on = warning
+    new = [line for line in out.splitlines() if "archive" not in line]
+    old = [line for line in out.splitlines() if "archive" in line]
+    assert _codes("\n".join(new)) == ["IK304", "IK404", "IK503", "IK508"]
+    assert _codes("\n".join(old)) == ["IK304", "IK404"]
+    # Options win: --ignore adds, --fail-on and --as-of replace.
+    status, out, _ = _run(
+        capsys, "check", repo / "pm", "--fail-on", "error", "--ignore", "IK404",
+        "--as-of", "none",
+    )  # fmt: skip
+    assert status == 0
+    assert _codes(out) == ["IK304", "IK503"]
+    # --isolated: the defaults.
+    _, out, _ = _run(capsys, "check", repo / "pm", "--isolated", "--as-of", "none")
+    assert _codes(out) == ["IK304", "IK403", "IK404", "IK503"]
+
+
+def test_a_bad_settings_file_is_a_usage_error(repo, capsys):
+    path = _write(repo, "incidentkit.toml", "fail-on = 'fatal'\n")
+    for command in (["check", repo / "pm"], ["report", repo / "pm" / "inc.json"]):
+        status, out, err = _run(capsys, *command)
+        assert (status, out) == (2, "")
+        assert (
+            err
+            == f"{path}: fail-on: expected one of error, warning, info, got 'fatal'\n"
+        )
+
+
+def test_config_option_and_show_settings(repo, capsys):
+    path = _write(repo / "elsewhere", "team.toml", "")
+    path = _write(repo / "elsewhere", "incidentkit.toml", "deadline-days = { 1 = 7 }\n")
+    status, out, _ = _run(
+        capsys, "check", repo / "pm", "--config", path, "--show-settings"
+    )
+    assert status == 0
+    assert out.startswith(f"# settings from {path}\n")
+    assert "deadline-days = {1 = 7}" in out
+    status, out, _ = _run(capsys, "report", "--show-settings", "--isolated")
+    assert "# settings from the defaults (no configuration file)" in out
+    assert "deadline-days = {1 = 15, 2 = 30, 3 = 60}" in out
+    assert "as-of = 'today'" in out
+
+
+def test_report_applies_the_same_settings(repo, capsys):
+    _write(
+        repo, "incidentkit.toml", 'select = ["IK304"]\nlevels = { IK304 = "error" }\n'
+    )
+    status, out, _ = _run(
+        capsys, "report", repo / "pm" / "inc.json", "--format", "json"
+    )
+    assert status == 1
+    assert [(f["code"], f["level"]) for f in json.loads(out)["findings"]] == [
+        ("IK304", "error")
+    ]
