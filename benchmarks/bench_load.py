@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import json
 import math
 import tempfile
@@ -61,27 +60,11 @@ CUSTOM_MILESTONES = ik.MilestonePolicy(
 )
 
 
-def policy_keyword() -> str:
-    """The keyword of ``ik.load_table`` that takes the milestone rules."""
-    parameters = inspect.signature(ik.load_table).parameters
-    for name in ("milestone_policy", "policy"):
-        if name in parameters:
-            return name
-    raise SystemExit(
-        "ik.load_table takes neither milestone_policy= nor policy=: update "
-        "load_table_with() in benchmarks/bench_load.py"
-    )
-
-
 def load_table_with(
     path: Path, milestones: ik.MilestonePolicy, **options: Any
 ) -> ik.IncidentTable:
-    """``ik.load_table`` with other milestone rules.
-
-    The one place that knows how the rules are passed: when ``policy=`` takes
-    a bigger object, build it here from ``milestones``.
-    """
-    return ik.load_table(path, **{policy_keyword(): milestones}, **options)
+    """``ik.load_table`` under a policy with other milestone rules."""
+    return ik.load_table(path, policy=ik.Policy(milestones=milestones), **options)
 
 
 # --- the baselines ---------------------------------------------------------------
@@ -170,7 +153,9 @@ def compare_loading(
             )
         )
     default_table = f"ik.load_table(path{_describe(as_of)})"
-    custom_table = f"ik.load_table(path, {policy_keyword()}=CUSTOM{_describe(as_of)})"
+    custom_table = (
+        f"ik.load_table(path, policy=Policy(milestones=CUSTOM){_describe(as_of)})"
+    )
     cases += [
         Case(default_table, lambda: ik.load_table(path, **extra), "A", 2.5),
         Case(
