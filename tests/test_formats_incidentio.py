@@ -182,7 +182,8 @@ def test_follow_ups_become_action_items(closed_doc):
             "not_doing",
             None,
         ),
-        ("Duplicate: alert on read-only primary", "Aisha Bello", None, "deleted", None),
+        # The fourth, "Duplicate: alert on read-only primary", is deleted:
+        # removed in incident.io, no action item.
     ]
     assert rec.action_items[0].extra == {
         "incidentio": {
@@ -306,3 +307,72 @@ def test_an_ordinary_action_item_list(closed_doc):
         ),
     )
     assert not [e for e in rec.events if e.type is EventType.RESOLUTION]
+
+
+# --- real documents (tests/fixtures/incidentio/README.md names each source) ---
+
+REAL_INCIDENTS = (
+    "openapi-get-incident.json",
+    "openapi-create-incident.json",
+    "openapi-edit-incident.json",
+)
+
+
+@pytest.mark.parametrize("name", REAL_INCIDENTS)
+def test_openapi_incident_examples(name):
+    # The API's example incident: severity "Minor", status category
+    # "triage", created 2021-08-17T13:28:57.801578Z, one timestamp "Impact
+    # started" at the same moment, Lisa Karlin Curtis as "Incident Lead"
+    # (role_type lead), custom field "Affected Team" (single_select) whose
+    # option value is "Product".
+    rec = from_incidentio(fixture(FIXTURES / name))
+    assert rec.incident.severity == "SEV3"
+    assert rec.incident.status == "triage"
+    assert rec.incident.commander == "Lisa Karlin Curtis"
+    started = at("2021-08-17T13:28:57.801578Z")
+    assert rec.incident.declared_at == started
+    assert [(e.type, e.timestamp) for e in rec.events] == [(EventType.TRIGGER, started)]
+    kept = rec.incident.extra["incidentio"]
+    assert kept["custom_fields"] == {"Affected Team": ["Product"]}
+    assert kept["roles"] == [
+        {
+            "role": "Incident Lead",
+            "role_type": "lead",
+            "assignee": "Lisa Karlin Curtis",
+            "email": "lisa@incident.io",
+        }
+    ]
+    assert ik.loads(ik.dumps(rec)) == rec
+
+
+def test_openapi_follow_up_of_another_incident_is_an_error():
+    # The follow-ups example names incident_id 01FCNDV6P870EA6S7TK1DSYDG0,
+    # not the incident example's 01FDAG4SAP5TYPT98WGR2N7W91.
+    doc = fixture(FIXTURES / "openapi-get-incident.json")
+    doc["follow_ups"] = fixture(FIXTURES / "lists" / "openapi-list-follow-ups.json")[
+        "follow_ups"
+    ]
+    with pytest.raises(ik.ValidationError) as caught:
+        from_incidentio(doc)
+    assert caught.value.errors == [
+        "incidentio: follow_ups[0].incident_id: follow-up of another incident "
+        "('01FCNDV6P870EA6S7TK1DSYDG0', not '01FDAG4SAP5TYPT98WGR2N7W91')"
+    ]
+
+
+def test_openapi_follow_up_deleted_is_no_action_item():
+    doc = fixture(FIXTURES / "openapi-get-incident.json")
+    (follow_up,) = fixture(FIXTURES / "lists" / "openapi-list-follow-ups.json")[
+        "follow_ups"
+    ]
+    follow_up["incident_id"] = doc["incident"]["id"]
+    doc["follow_ups"] = [follow_up]
+    (item,) = from_incidentio(doc).action_items
+    assert (item.title, item.owner, item.priority, item.status) == (
+        "Cat is stuck in the tree",
+        "Lisa Karlin Curtis",
+        "Urgent",
+        "open",  # outstanding
+    )
+    follow_up["status"] = "deleted"
+    assert from_incidentio(doc).action_items == ()

@@ -256,3 +256,93 @@ def test_log_entries_must_be_a_list(resolved_doc):
     assert caught.value.errors == [
         "pagerduty: log_entries: expected a list, got {'log_entries': []} (dict)"
     ]
+
+
+# --- real documents (tests/fixtures/pagerduty/README.md names each source) ---
+
+
+def real(name: str) -> dict[str, Any]:
+    return fixture(FIXTURES / name)
+
+
+def test_webhook_acknowledge_gives_the_time_to_acknowledge():
+    # webhook-v2-acknowledge.json: created_at 15:14:36Z, the acknowledge log
+    # entry 15:15:17Z by Laura Haley: MTTA = 15:15:17 - 15:14:36 = 41 s.
+    rec = from_pagerduty(real("webhook-v2-acknowledge.json"))
+    assert rec.incident.declared_at == at("2017-09-26T15:14:36Z")
+    assert [(e.type, e.timestamp, e.actor, dict(e.metadata)) for e in rec.events] == [
+        (
+            EventType.DECLARATION,
+            at("2017-09-26T15:15:17Z"),
+            "Laura Haley",
+            {"status": "acknowledged"},
+        )
+    ]
+    mtta = ik.Policy(
+        milestones=ik.MilestonePolicy(
+            detected=(ik.IncidentField("declared_at"),),
+            declared=(ik.EarliestEvent(status="acknowledged"),),
+        )
+    )
+    assert ik.phase_durations(rec, policy=mtta).time_to_declare.total_seconds() == 41
+
+
+def test_webhook_resolve_keeps_the_responder_of_the_log():
+    # webhook-v2-resolve.json: acknowledgements [] (emptied on resolve), one
+    # assignment (Wiley Jacobson, re-assigned at 15:16:05Z); Laura Haley
+    # resolved it at 15:18:09Z and is named only by the log entry's agent.
+    rec = from_pagerduty(real("webhook-v2-resolve.json"))
+    assert rec.participants == (
+        Participant(name="Wiley Jacobson", role="assignee"),
+        Participant(name="Laura Haley", role="responder"),
+    )
+    # No resolved_at in the webhook; status resolved: the resolve entry's time.
+    assert rec.incident.resolved_at == at("2017-09-26T15:18:09Z")
+    # time_to_resolve: 15:14:36 -> 15:18:09 = 3 min 33 s = 213 s (started
+    # falls back to declared_at: no trigger entry in this log).
+    assert ik.phase_durations(rec).time_to_resolve.total_seconds() == 213
+
+
+def test_a_resolve_note_is_the_resolution_description():
+    doc = real("webhook-v2-resolve.json")
+    doc["log_entries"][0]["note"] = "Rolled back the config push."
+    (event,) = from_pagerduty(doc).events
+    assert event.description == "Rolled back the config push."
+
+
+def test_openapi_incident_without_log():
+    # openapi-get-incident.json: PT4KHLK, created 2015-10-06T21:30:42Z,
+    # priority summary P2 (no name), acknowledged 2015-11-10T00:32:52Z by
+    # Earline Greenholt, who is also the assignee.
+    rec = from_pagerduty(real("openapi-get-incident.json"))
+    assert rec.incident.severity == "P2"
+    assert rec.incident.status == "acknowledged"
+    assert rec.participants == (Participant(name="Earline Greenholt", role="assignee"),)
+    (event,) = rec.events
+    assert event.timestamp == at("2015-11-10T00:32:52Z")
+    assert event.metadata["status"] == "acknowledged"
+
+
+def test_openapi_bare_incident_is_an_incident_without_log():
+    # The element of the list response GET /incidents: a bare incident
+    # object, resolved 2015-10-06T21:38:23Z, created 21:30:42Z: 461 s open.
+    (bare,) = real("lists/openapi-list-incidents.json")["incidents"]
+    rec = from_pagerduty(bare)
+    assert rec == from_pagerduty({"incident": bare})
+    assert rec.incident.id == "PT4KHLK"
+    assert ik.phase_durations(rec).time_open.total_seconds() == 461
+
+
+def test_openapi_log_entries_with_the_incident():
+    # openapi-incident-log-entries.json: one trigger entry at
+    # 2015-11-07T00:14:20Z whose agent is a service: an event, no participant.
+    doc = {
+        "incident": real("openapi-get-incident.json")["incident"],
+        "log_entries": real("lists/openapi-incident-log-entries.json")["log_entries"],
+    }
+    rec = from_pagerduty(doc)
+    assert [(e.type, e.timestamp) for e in rec.events] == [
+        (EventType.TRIGGER, at("2015-11-07T00:14:20Z")),
+        (EventType.DECLARATION, at("2015-11-10T00:32:52Z")),
+    ]
+    assert [p.name for p in rec.participants] == ["Earline Greenholt"]

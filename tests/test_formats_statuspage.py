@@ -3,7 +3,8 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from incidentkit.formats import from_statuspage
 from incidentkit.records.schema import Communication, EventType
 
 UTC = timezone.utc
+FIXTURES = Path(__file__).parent / "fixtures" / "statuspage"
 
 
 def at(text: str) -> datetime:
@@ -438,7 +440,10 @@ def test_a_corpus_incident_checked_by_hand(corpus, loaded):
     # resolved 23:10:51.289), started 20:09:03.894, created 20:09:03.904.
     rec = next(r for r in loaded.records if r.incident.id == "lc8s9rtyjmgq")
     assert rec.incident.severity == "SEV2"
-    assert rec.incident.affected_services == ("Actions", "GitHub Actions")
+    # components[] has id br0l2tvcx85d named "Actions"; four updates list the
+    # same component (code br0l2tvcx85d) as "GitHub Actions": one service,
+    # named as components[] names it.
+    assert rec.incident.affected_services == ("Actions",)
     assert [
         (str(e.type), e.timestamp, e.metadata.get("status")) for e in rec.events
     ] == [
@@ -461,3 +466,147 @@ def test_a_corpus_incident_checked_by_hand(corpus, loaded):
     assert durations.time_to_resolve.total_seconds() == pytest.approx(
         3 * 3600 + 60 + 47.395
     )
+
+
+# --- re-opened incidents, maintenance, components ---------------------------
+
+
+def test_a_reopened_incident_is_mitigated_by_the_fix_that_held():
+    rec = from_statuspage(
+        incident_doc(
+            incident_updates=[
+                update("resolved", "2024-03-01T18:30:00Z"),
+                update("monitoring", "2024-03-01T18:20:00Z"),  # the fix that held
+                update("identified", "2024-03-01T12:00:00Z"),
+                update("monitoring", "2024-03-01T10:40:00Z"),  # a failed fix
+                update("monitoring", "2024-03-01T10:45:00Z"),  # still the same
+                update("investigating", "2024-03-01T10:05:00Z"),
+            ],
+            resolved_at="2024-03-01T18:30:00Z",
+        )
+    )
+    mitigations = [e.timestamp for e in rec.events if e.type is EventType.MITIGATION]
+    assert mitigations == [at("2024-03-01T10:40:00Z"), at("2024-03-01T18:20:00Z")]
+    # started_at 09:58 -> 18:20 = 8 h 22 min.
+    assert (
+        ik.phase_durations(rec).time_to_mitigate.total_seconds() == 8 * 3600 + 22 * 60
+    )
+
+
+def test_a_scheduled_maintenance_is_measured_over_its_window():
+    # The shape of a real completed maintenance (status.quay.io, 2016): the
+    # announcement a day before, a two-hour window, completed later.
+    rec = from_statuspage(
+        incident_doc(
+            status="completed",
+            impact="none",
+            created_at="2016-04-22T15:27:44.545-04:00",
+            started_at=None,
+            resolved_at="2016-04-23T18:41:40.587-04:00",
+            scheduled_for="2016-04-23T15:00:00.000-04:00",
+            scheduled_until="2016-04-23T17:00:00.000-04:00",
+            incident_updates=[
+                update("completed", "2016-04-23T18:41:40.587-04:00"),
+                update("scheduled", "2016-04-22T15:27:44.901-04:00"),
+            ],
+        )
+    )
+    assert rec.incident.extra["statuspage"]["kind"] == "maintenance"
+    assert rec.incident.extra["statuspage"]["scheduled_until"] == (
+        "2016-04-23T17:00:00.000-04:00"
+    )
+    window = at("2016-04-23T19:00:00Z")  # 15:00 at -04:00
+    assert rec.incident.declared_at == window
+    # The announcement is a communication before the trigger, not the start.
+    assert [(e.type, e.timestamp) for e in rec.events[:2]] == [
+        (EventType.COMMUNICATION, at("2016-04-22T19:27:44.901Z")),
+        (EventType.TRIGGER, window),
+    ]
+    # 15:00:00 -> 18:41:40.587 = 3 h 41 min 40.587 s, not a day and more.
+    assert ik.phase_durations(rec).time_to_resolve.total_seconds() == 13300.587
+
+
+def test_maintenance_impact_alone_marks_a_maintenance():
+    rec = from_statuspage(incident_doc(impact="maintenance"))
+    assert rec.incident.extra["statuspage"]["kind"] == "maintenance"
+    assert rec.incident.declared_at == at("2024-03-01T10:05:00Z")  # no window
+    assert "kind" not in from_statuspage(incident_doc()).incident.extra["statuspage"]
+
+
+def test_the_no_components_placeholder_names_no_service():
+    placeholder = {"name": "No components were affected by this update."}
+    rec = from_statuspage(
+        incident_doc(
+            components=[],
+            incident_updates=[
+                update(
+                    "resolved",
+                    "2024-03-01T11:00:00Z",
+                    affected_components=[placeholder],
+                )
+            ],
+        )
+    )
+    assert rec.incident.affected_services == ()
+
+
+def test_a_component_in_a_group_is_one_service():
+    grouped = {"code": "c1", "name": "Backend - Fraud Detection Service"}
+    rec = from_statuspage(
+        incident_doc(
+            components=[
+                {"id": "c1", "name": "Fraud Detection Service", "group_id": "g"}
+            ],
+            incident_updates=[
+                update(
+                    "resolved", "2024-03-01T11:00:00Z", affected_components=[grouped]
+                ),
+                update(
+                    "investigating",
+                    "2024-03-01T10:05:00Z",
+                    affected_components=[grouped],
+                ),
+            ],
+        )
+    )
+    assert rec.incident.affected_services == ("Fraud Detection Service",)
+
+
+def test_real_incident_00km0kwpz23b():
+    # tests/fixtures/statuspage/00km0kwpz23b.json (githubstatus.com): started
+    # 17:04:42.456Z, resolved 18:14:45.860Z: 1 h 10 min 3.404 s = 4203.404 s;
+    # three investigating updates, no monitoring: mitigated unknown.
+    doc = json.loads((FIXTURES / "00km0kwpz23b.json").read_text(encoding="utf-8"))
+    rec = from_statuspage(doc)
+    durations = ik.phase_durations(rec)
+    assert durations.time_to_resolve.total_seconds() == 4203.404
+    assert durations.time_to_mitigate is None
+    assert rec.incident.affected_services == ("Git Operations", "Actions")
+
+
+@pytest.mark.parametrize(
+    ("name", "identify", "mitigate", "resolve"),
+    [
+        # started 00:06:40.649; monitoring 00:45:43.740 (39:03.091 later);
+        # resolved 00:47:50.977 (41:10.328); no identified update.
+        ("2k3z9fkr9z5g", None, (39, 3, 91), (41, 10, 328)),
+        # started 16:12:01.644; identified 16:22:14.769 (10:13.125);
+        # monitoring 16:28:27.036 (16:25.392); resolved 16:37:46.707 (25:45.063).
+        ("rgy28jwprr1c", (10, 13, 125), (16, 25, 392), (25, 45, 63)),
+        # started 00:50:29.158; monitoring 01:57:45.932 (1:07:16.774);
+        # resolved 02:10:07.243 (1:19:38.085); no identified update.
+        ("xvk42jkm6fzk", None, (67, 16, 774), (79, 38, 85)),
+    ],
+)
+def test_real_incidents_checked_by_hand(name, identify, mitigate, resolve):
+    def span(parts):
+        if parts is None:
+            return None
+        minutes, seconds, millis = parts
+        return timedelta(minutes=minutes, seconds=seconds, milliseconds=millis)
+
+    doc = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    durations = ik.phase_durations(from_statuspage(doc))
+    assert durations.time_to_identify == span(identify)
+    assert durations.time_to_mitigate == span(mitigate)
+    assert durations.time_to_resolve == span(resolve)

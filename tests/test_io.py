@@ -45,7 +45,10 @@ def test_load_errors_name_the_file(tmp_path):
         (b"   \n", "empty document"),
         (b"\xff\xfe{}", "not UTF-8"),
         (b'{"incident": ', "not valid JSON"),
-        (b"[1, 2]", "expected a JSON object"),
+        (
+            b"[1, 2]",
+            "a JSON array of 2 documents, not one incident; read it with load_many",
+        ),
         (b"null", "expected a JSON object"),
         (b"[" * 100_000, "nested too deeply"),
         (b'{"a": ' + b"1" * 5000 + b"}", "not readable JSON"),
@@ -161,7 +164,8 @@ def test_collect_keeps_every_good_record_and_names_each_bad_file(tmp_path, examp
 
 def test_raise_stops_at_the_first_bad_file(tmp_path, example_doc):
     _write_corpus(tmp_path, example_doc)
-    (tmp_path / "2.json").write_text("[]")
+    # Not "[]": an empty array is an empty list of documents, no error.
+    (tmp_path / "2.json").write_text("3")
     with pytest.raises(ik.ValidationError) as caught:
         ik.load_many(tmp_path)
     assert caught.value.source == str(tmp_path / "2.json")
@@ -491,3 +495,86 @@ def test_load_many_walks_recursively_on_request(tmp_path, example_doc):
     assert len(ik.load_many(tmp_path)) == 0
     assert len(ik.load_many(tmp_path, recursive=True)) == 1
     assert len(ik.load_many(tmp_path, recursive=True, exclude=["sub"])) == 0
+
+
+# --- API list responses (issue 13) --------------------------------------------
+
+_FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_pagerduty_list_response_is_many_documents(tmp_path):
+    # The OpenAPI example of GET /incidents: one bare incident, PT4KHLK.
+    source = tmp_path / "incidents.json"
+    source.write_bytes(
+        (_FIXTURES / "pagerduty" / "lists" / "openapi-list-incidents.json").read_bytes()
+    )
+    result = ik.load_many(source, format="pagerduty")
+    assert result.sources == [f"{source}[0]"]
+    assert [r.incident.id for r in result.records] == ["PT4KHLK"]
+    assert len(ik.load_table(source, format="pagerduty")) == 1
+
+
+def test_an_incidentio_list_response_is_many_documents(tmp_path):
+    source = tmp_path / "incidents.json"
+    source.write_bytes(
+        (
+            _FIXTURES / "incidentio" / "lists" / "openapi-list-incidents.json"
+        ).read_bytes()
+    )
+    (rec,) = ik.load_many(source, format="incidentio").records
+    assert rec.incident.id == "01FDAG4SAP5TYPT98WGR2N7W91"
+
+
+def test_a_statuspage_incidents_json_keeps_its_page(tmp_path):
+    # Two real incidents in the shape of a page's incidents.json.
+    documents = [
+        json.loads((_FIXTURES / "statuspage" / f"{name}.json").read_text("utf-8"))
+        for name in ("00km0kwpz23b", "lc8s9rtyjmgq")
+    ]
+    source = tmp_path / "incidents.json"
+    source.write_text(
+        json.dumps(
+            {
+                "page": documents[0]["page"],
+                "incidents": [doc["incident"] for doc in documents],
+            }
+        )
+    )
+    result = ik.load_many(source, format="statuspage")
+    assert [r.incident.id for r in result.records] == ["00km0kwpz23b", "lc8s9rtyjmgq"]
+    assert {r.incident.extra["statuspage"]["page_name"] for r in result.records} == {
+        "GitHub"
+    }
+
+
+def test_each_element_of_an_array_is_a_document_and_errors_name_its_index(tmp_path):
+    good = json.loads(ik.dumps(ik.example()))
+    source = tmp_path / "array.json"
+    source.write_text(json.dumps([good, {"incident": {"id": "X"}}, good]))
+    result = ik.load_many(source, errors="collect")
+    assert result.sources == [f"{source}[0]", f"{source}[2]"]
+    (error,) = result.errors
+    assert error.errors[0].startswith(f"{source}[1]: incident.title:")
+    table = ik.load_table(source, errors="collect")
+    assert len(table) == 2
+    with pytest.raises(ik.ValidationError, match=r"array\.json\[1\]"):
+        ik.load_many(source)
+
+
+def test_load_on_a_list_says_to_use_load_many(tmp_path):
+    source = tmp_path / "array.json"
+    source.write_text(json.dumps([json.loads(ik.dumps(ik.example()))] * 3))
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load(source)
+    assert caught.value.errors == [
+        f"{source}: $: a JSON array of 3 documents, not one incident; read it "
+        "with load_many or load_table, which take each element as a document"
+    ]
+    with pytest.raises(ik.ValidationError, match="load_many"):
+        ik.from_dict({"incidents": []}, format="pagerduty")
+
+
+def test_an_empty_list_response_is_no_incident(tmp_path):
+    source = tmp_path / "empty.json"
+    source.write_text('{"incidents": []}')
+    assert ik.load_many(source, format="incidentio").records == []

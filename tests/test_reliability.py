@@ -1170,7 +1170,8 @@ def _corrupt(raw: bytes, how: str) -> bytes:
     if how == "latin1":
         return raw[:1] + b'"x_note": "caf\xe9", ' + raw[1:]
     if how == "not-object":
-        return b"[" + raw + b"]"
+        # A JSON string, not an array: an array is a list of documents.
+        return json.dumps(raw.decode()).encode()
     if how == "no-incident":
         return raw.replace(b'"incident":', b'"incidents":', 1)
     if how == "nan-count":

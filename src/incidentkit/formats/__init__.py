@@ -31,6 +31,7 @@ __all__ = [
     "from_pagerduty",
     "from_statuspage",
     "import_document",
+    "list_documents",
 ]
 
 Importer = Callable[..., IncidentRecord]
@@ -43,6 +44,46 @@ IMPORTERS: Final[Mapping[str, Importer]] = MappingProxyType(
         "incidentio": from_incidentio,
     }
 )
+
+
+def list_documents(data: object, format: str) -> list[object] | None:
+    """The documents of an API list response, or ``None`` for one document.
+
+    A list response is a JSON array, or an object whose ``incidents`` is a
+    list and which has no ``incident`` (``{"incidents": [...]}`` of the
+    PagerDuty and incident.io APIs, Statuspage's ``{"page": ...,
+    "incidents": [...]}``). Each element becomes the document its format
+    reads: a Statuspage incident keeps the page in the ``{"page",
+    "incident"}`` envelope, an incident.io incident is wrapped as
+    ``{"incident": ...}``; other elements are documents as they are.
+
+    Example:
+        >>> list_documents({"page": {"name": "Acme"}, "incidents": [{"id": "a"}]},
+        ...     "statuspage")
+        [{'page': {'name': 'Acme'}, 'incident': {'id': 'a'}}]
+        >>> list_documents({"incident": {}}, "pagerduty") is None
+        True
+    """
+    if isinstance(data, list):
+        return list(data)
+    if not isinstance(data, dict) or "incident" in data:
+        return None
+    elements = data.get("incidents")
+    if not isinstance(elements, list):
+        return None
+    page = data.get("page")
+    if format == "statuspage" and isinstance(page, dict):
+        return [{"page": page, "incident": element} for element in elements]
+    if format == "incidentio":
+        # The list's elements are bare incidents; the importer reads them
+        # inside {"incident": ...}, as GET /v2/incidents/{id} returns one.
+        return [
+            {"incident": element}
+            if isinstance(element, dict) and "incident" not in element
+            else element
+            for element in elements
+        ]
+    return list(elements)
 
 
 def import_document(

@@ -23,7 +23,7 @@ incident.io                                  record
 *Resolved at*                                ``incident.resolved_at``
 the ``lead`` role's assignee                 ``incident.commander``
 ``incident_role_assignments[]``              ``participants`` (role name)
-``follow_ups[]``                             ``action_items``: ``title``,
+``follow_ups[]`` but the ``deleted`` ones    ``action_items``: ``title``,
                                              ``assignee`` → ``owner``,
                                              ``priority.name``, ``status``
                                              outstanding → ``open``,
@@ -32,8 +32,15 @@ the ``lead`` role's assignee                 ``incident.commander``
 ``reference``, ``permalink``, ``mode``,      ``incident.extra["incidentio"]``
 ``visibility``, ``summary``, status name,
 severity rank, incident type,
-``duration_metrics[]``, other timestamps
+``duration_metrics[]``, other timestamps,
+``custom_field_entries[]`` (as
+``custom_fields``: field name → values),
+``incident_role_assignments[]`` (as
+``roles``: role, type, assignee, email)
 ============================================ ===================================
+
+A follow-up with status ``deleted`` was removed in incident.io and is no
+action item; one marked ``not_doing`` is, with that status.
 
 Names in italics are those of ``incident_timestamp_values[]``, matched
 ignoring case and a trailing "at", because accounts name them differently
@@ -80,6 +87,20 @@ FOLLOW_UP_STATUS: Final[Mapping[str, str]] = MappingProxyType(
 #: The severity label of an incident without a severity.
 NO_SEVERITY: Final = ""
 
+# Follow-ups removed in incident.io, which its own lists leave out.
+_DELETED: Final = "deleted"
+# A custom field's type → the key of a value that holds it, and the key
+# inside that object (None: the value itself).
+_CUSTOM_VALUES: Final[Mapping[str, tuple[str, str | None]]] = MappingProxyType(
+    {
+        "text": ("value_text", None),
+        "link": ("value_link", None),
+        "numeric": ("value_numeric", None),
+        "single_select": ("value_option", "value"),
+        "multi_select": ("value_option", "value"),
+        "catalog": ("value_catalog_entry", "name"),
+    }
+)
 _REPORTED: Final = "reported"
 _RESOLVED: Final = "resolved"
 # Timestamp key → (event type, metadata) of the event it becomes.
@@ -148,12 +169,58 @@ def _duration_metrics(
     return metrics
 
 
+def _custom_value(
+    reader: Reader, value: JSONObject, path: str, field_type: str | None
+) -> str | None:
+    """The value of one custom field value object, as text."""
+    known = None if field_type is None else _CUSTOM_VALUES.get(field_type)
+    # A type this importer does not know: the first value that is set.
+    keys = (
+        [known] if known is not None else list(dict.fromkeys(_CUSTOM_VALUES.values()))
+    )
+    for key, inner in keys:
+        if inner is None:
+            text = reader.text(value, key, path)
+        else:
+            holder = reader.obj(value, key, path)
+            text = (
+                None if holder is None else reader.text(holder, inner, child(path, key))
+            )
+        if text is not None:
+            return text
+    return None
+
+
+def _custom_fields(
+    reader: Reader, incident: JSONObject, path: str
+) -> dict[str, list[str]]:
+    """Custom field name → its values as text; fields without a value left out."""
+    fields: dict[str, list[str]] = {}
+    for entry_path, entry in reader.objects(incident, "custom_field_entries", path):
+        field = reader.obj(entry, "custom_field", entry_path)
+        field_path = child(entry_path, "custom_field")
+        name = None if field is None else reader.text(field, "name", field_path)
+        field_type = (
+            None if field is None else reader.text(field, "field_type", field_path)
+        )
+        values = [
+            text
+            for value_path, value in reader.objects(entry, "values", entry_path)
+            if (text := _custom_value(reader, value, value_path, field_type))
+            is not None
+        ]
+        if name is not None and values:
+            fields.setdefault(name, []).extend(values)
+    return fields
+
+
 def _roles(
     reader: Reader, incident: JSONObject, path: str
-) -> tuple[str | None, list[Participant]]:
-    """The lead's name and everyone holding a role."""
+) -> tuple[str | None, list[Participant], list[dict[str, str]]]:
+    """The lead's name, everyone holding a role, and every assignment as written."""
     lead = None
     participants = []
+    assignments = []
     for assignment_path, assignment in reader.objects(
         incident, "incident_role_assignments", path
     ):
@@ -161,13 +228,33 @@ def _roles(
         role_path = child(assignment_path, "role")
         role_type = None if role is None else reader.text(role, "role_type", role_path)
         role_name = None if role is None else reader.text(role, "name", role_path)
-        who = reader.name_of(assignment, "assignee", assignment_path, "name", "email")
+        assignee = reader.obj(assignment, "assignee", assignment_path)
+        assignee_path = child(assignment_path, "assignee")
+        name = (
+            None if assignee is None else reader.text(assignee, "name", assignee_path)
+        )
+        email = (
+            None if assignee is None else reader.text(assignee, "email", assignee_path)
+        )
+        who = name if name is not None else email
+        kept = {
+            key: value
+            for key, value in (
+                ("role", role_name),
+                ("role_type", role_type),
+                ("assignee", who),
+                ("email", email),
+            )
+            if value is not None
+        }
+        if kept:
+            assignments.append(kept)
         if who is None:
             continue  # a role nobody holds
         participants.append(Participant(name=who, role=role_name))
         if lead is None and role_type == "lead":
             lead = who
-    return lead, participants
+    return lead, participants, assignments
 
 
 def _follow_up(
@@ -204,7 +291,7 @@ def _follow_up(
         )
         if value is not None
     }
-    if title is None:
+    if title is None or status == _DELETED:
         return None
     return ActionItem(
         title=title,
@@ -295,7 +382,7 @@ def from_incidentio(data: object, *, assume_utc: bool = False) -> IncidentRecord
         else reader.text(incident_status, "name", status_path)
     )
     timestamps = _timestamps(reader, incident, path)
-    lead, participants = _roles(reader, incident, path)
+    lead, participants, assignments = _roles(reader, incident, path)
     source = {
         key: value
         for key, value in (
@@ -312,6 +399,8 @@ def from_incidentio(data: object, *, assume_utc: bool = False) -> IncidentRecord
             ("severity_rank", severity_rank),
             ("incident_type", reader.name_of(incident, "incident_type", path, "name")),
             ("duration_metrics", _duration_metrics(reader, incident, path) or None),
+            ("custom_fields", _custom_fields(reader, incident, path) or None),
+            ("roles", assignments or None),
             (
                 "timestamps",
                 {

@@ -18,23 +18,36 @@ PagerDuty                                       record
 ``resolved``, the last ``resolve_log_entry``)
 ``service.summary``                             ``incident.service``
 ``assignments[].assignee``,                     ``participants`` (roles
-``acknowledgements[].acknowledger``             ``assignee``, ``acknowledger``)
+``acknowledgements[].acknowledger``, the        ``assignee``, ``acknowledger``,
+``agent`` of every log entry by a user          ``responder``)
 ``trigger_log_entry``                           a ``trigger`` event
-first ``acknowledge_log_entry`` (else the       a ``declaration`` event
-earliest ``acknowledgements[].at``)
+first ``acknowledge_log_entry`` (else the       a ``declaration`` event with
+earliest ``acknowledgements[].at``)             ``metadata.status``
+                                                ``acknowledged``
 ``escalate_log_entry``                          an ``escalation`` event,
                                                 ``metadata.escalated_to``
 ``annotate_log_entry`` (the note is             an ``investigation`` event
 ``channel.summary``)
-``resolve_log_entry``                           a ``resolution`` event
+``resolve_log_entry`` (its ``note``, if any,   a ``resolution`` event
+is the description)
 ``incident_number``, ``html_url``,              ``incident.extra["pagerduty"]``
 ``urgency``, ``teams[].summary``
 =============================================== ================================
 
 Other log entries (notifications, assignments, snoozes, ...) are routing
-bookkeeping and give no event. Urgency is not a severity: it decides how
-PagerDuty pages people, so a record without a priority gets the empty
-severity label, which no severity policy maps to a level.
+bookkeeping and give no event, but a user who acted in any of them is a
+participant: PagerDuty empties ``assignments`` and ``acknowledgements`` when
+an incident is resolved, and the log is then the only record of who
+responded. A bare incident object (``{"id": ..., "type": "incident", ...}``)
+is read as an incident without log.
+
+The acknowledgement is the moment a responder took the page (MTTA's end).
+Its event says ``metadata.status == "acknowledged"``, which a milestone rule
+can select: ``EarliestEvent(status="acknowledged")``.
+
+Urgency is not a severity: it decides how PagerDuty pages people, so a
+record without a priority gets the empty severity label, which no severity
+policy maps to a level.
 """
 
 from __future__ import annotations
@@ -55,7 +68,7 @@ from incidentkit.records.schema import (
     Participant,
 )
 
-__all__ = ["LOG_ENTRY_EVENTS", "NO_PRIORITY", "from_pagerduty"]
+__all__ = ["ACKNOWLEDGED", "LOG_ENTRY_EVENTS", "NO_PRIORITY", "from_pagerduty"]
 
 #: Log entry type → the event type it becomes.
 LOG_ENTRY_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
@@ -70,6 +83,13 @@ LOG_ENTRY_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
 
 #: The severity label of an incident without a priority.
 NO_PRIORITY: Final = ""
+
+#: The ``metadata.status`` of the event of the first acknowledgement.
+ACKNOWLEDGED: Final = "acknowledged"
+
+# Agents of these types are people; services and integrations also act in
+# the log (a trigger through the API) but are no participants.
+_PERSON_AGENTS: Final = frozenset({"user", "user_reference"})
 
 
 @attrs.frozen
@@ -94,15 +114,33 @@ def _names(
     return names
 
 
-def _entry(reader: Reader, entry: JSONObject, path: str) -> _Entry | None:
-    entry_type = reader.text(entry, "type", path, required=True)
+def _person(reader: Reader, entry: JSONObject, path: str) -> str | None:
+    """The name of the user who acted in a log entry, if a user did."""
+    agent = reader.obj(entry, "agent", path)
+    if agent is None:
+        return None
+    agent_type = reader.text(agent, "type", child(path, "agent"))
+    if agent_type not in _PERSON_AGENTS:
+        return None
+    return reader.name_of(entry, "agent", path, "summary", "name")
+
+
+def _entry(
+    reader: Reader, entry: JSONObject, path: str, entry_type: str | None
+) -> _Entry | None:
     if entry_type is None or entry_type not in LOG_ENTRY_EVENTS:
         return None
     time = reader.time(entry, "created_at", path, required=True)
     actor = reader.name_of(entry, "agent", path, "summary", "name")
     description = reader.text(entry, "summary", path)
     metadata: dict[str, object] = {}
-    if entry_type == "annotate_log_entry":
+    if entry_type == "acknowledge_log_entry":
+        metadata["status"] = ACKNOWLEDGED
+    elif entry_type == "resolve_log_entry":
+        # "Resolved by Laura Haley" says less than the note typed on resolve.
+        note = reader.text(entry, "note", path)
+        description = note if note is not None else description
+    elif entry_type == "annotate_log_entry":
         # The summary says only "Note added"; the note is the channel's.
         channel = reader.obj(entry, "channel", path)
         if channel is not None:
@@ -129,14 +167,34 @@ def _entry(reader: Reader, entry: JSONObject, path: str) -> _Entry | None:
     )
 
 
-def _log_entries(reader: Reader, root: JSONObject) -> list[_Entry]:
-    """The log entries that give events, in time order."""
-    read = [
-        _entry(reader, entry, entry_path)
-        for entry_path, entry in reader.objects(root, "log_entries", "")
-    ]
+def _log_entries(
+    reader: Reader, root: JSONObject
+) -> tuple[list[_Entry], list[tuple[str, str]]]:
+    """The log entries that give events, in time order; who acted, in what role."""
+    read = []
+    people: list[tuple[str, str]] = []
+    times = []
+    for entry_path, entry in reader.objects(root, "log_entries", ""):
+        entry_type = reader.text(entry, "type", entry_path, required=True)
+        read_entry = _entry(reader, entry, entry_path, entry_type)
+        read.append(read_entry)
+        person = _person(reader, entry, entry_path)
+        if person is None:
+            continue
+        if entry_type in LOG_ENTRY_EVENTS:
+            # Read (and its problems recorded) once, by _entry.
+            time = None if read_entry is None else read_entry.time
+        else:
+            time = reader.time(entry, "created_at", entry_path)
+        if time is not None:
+            acked = entry_type == "acknowledge_log_entry"
+            people.append((person, "acknowledger" if acked else "responder"))
+            times.append(time)
     entries = [entry for entry in read if entry is not None]
-    return chronological(entries, [entry.time for entry in entries])
+    return (
+        chronological(entries, [entry.time for entry in entries]),
+        chronological(people, times),
+    )
 
 
 def _acknowledgements(
@@ -200,6 +258,8 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
     root = reader.as_object(data, "")
     reader.raise_if_invalid()
     assert root is not None
+    if "incident" not in root and root.get("type") == "incident":
+        root = {"incident": root}  # a bare incident: one without its log
     incident = reader.obj(root, "incident", "", required=True)
     if incident is None:
         _log_entries(reader, root)  # to report their problems too
@@ -226,7 +286,7 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
         )
         if value is not None
     }
-    entries = _log_entries(reader, root)
+    entries, people = _log_entries(reader, root)
     reader.raise_if_invalid()
     assert incident_id is not None
     assert title is not None
@@ -245,7 +305,14 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
         events.append(_event(entry))
     if not declared and acknowledgements:
         at, who = min(acknowledgements, key=lambda pair: pair[0])
-        events.append(Event(timestamp=at, type=EventType.DECLARATION, actor=who))
+        events.append(
+            Event(
+                timestamp=at,
+                type=EventType.DECLARATION,
+                actor=who,
+                metadata={"status": ACKNOWLEDGED},
+            )
+        )
         events.sort(key=lambda event: event.timestamp)
     roles: dict[str, str] = {}
     for name in assignees:
@@ -253,6 +320,10 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
     for _, who in acknowledgements:
         if who is not None:
             roles.setdefault(who, "acknowledger")
+    # Whoever acknowledged is the acknowledger, whatever else they did; the
+    # log may list entries newest first, so the order cannot decide.
+    for name, role in sorted(people, key=lambda person: person[1] != "acknowledger"):
+        roles.setdefault(name, role)
     if resolved_at is None and status == "resolved":
         resolved_at = max(
             (entry.time for entry in entries if entry.type == "resolve_log_entry"),

@@ -12,9 +12,11 @@ Statuspage                                 record
 ``impact`` critical/major/minor/none       ``incident.severity``
                                            ``SEV1``/``SEV2``/``SEV3``/``SEV4``
                                            (any other value kept as written)
-``created_at``                             ``incident.declared_at``
+``created_at`` (a maintenance:             ``incident.declared_at``
+``scheduled_for``)
 ``resolved_at``                            ``incident.resolved_at``
-``started_at`` (else ``created_at``)       a ``trigger`` event
+``started_at`` (else ``created_at``; a      a ``trigger`` event
+maintenance: ``scheduled_for``)
 each of ``incident_updates[]``             a ``communication`` event
                                            (``metadata.status``, ``channel``
                                            ``status_page``) and an external
@@ -23,13 +25,31 @@ each of ``incident_updates[]``             a ``communication`` event
                                            (else ``created_at``)
 first ``identified`` update                the ``identified`` milestone, through
                                            its event's ``metadata.status``
-first ``monitoring`` update (else          a ``mitigation`` event
-``monitoring_at``)
-``components[]`` and the updates'          ``incident.affected_services``
-``affected_components[]`` names
+the first ``monitoring`` update, and the   a ``mitigation`` event each
+first after each ``investigating`` or
+``identified`` one (else ``monitoring_at``)
+``components[]`` and the updates'          ``incident.affected_services``, one
+``affected_components[]`` names            name per component (``id`` / ``code``)
 ``shortlink``, ``page_id``, the page's     ``incident.extra["statuspage"]``
-``name`` and ``url``
+``name`` and ``url``; a maintenance's
+``scheduled_for``, ``scheduled_until``
+and ``kind: "maintenance"``
 ========================================== =====================================
+
+A re-opened incident (monitoring, then investigating again) has one
+mitigation per fix; the default ``mitigated`` rule takes the latest at or
+before the resolution, the fix that held.
+
+A scheduled maintenance (``scheduled_for`` set, or impact ``maintenance``)
+is measured over its window: it starts and is declared at ``scheduled_for``,
+not at its announcement (``created_at``, often days before), and it carries
+``extra["statuspage"]["kind"] == "maintenance"`` so that it can be told apart
+from incidents.
+
+An affected component without a ``code`` is Statuspage's placeholder "No
+components were affected by this update." and names no service. A component
+inside a group is listed in ``affected_components[]`` as "Group - Name"; the
+incident's ``components[]`` entry with the same ``id`` gives its own name.
 
 An update's time is its ``display_at``: the moment the page shows, which the
 author can set. ``created_at`` is when the update was typed in, which for
@@ -62,6 +82,8 @@ IMPACT_SEVERITY: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 _CHANNEL: Final = "status_page"
+# Update statuses that say the incident is (again) not under control.
+_REOPENING: Final = frozenset({"investigating", "identified"})
 
 
 @attrs.frozen
@@ -70,14 +92,14 @@ class _Update:
     status: str
     body: str | None
     id: str | None
-    components: tuple[str, ...]
+    components: tuple[tuple[str | None, str], ...]
 
 
 def _update(reader: Reader, update: JSONObject, path: str) -> _Update | None:
     status = reader.text(update, "status", path, required=True)
     body = reader.text(update, "body", path)
     update_id = reader.text(update, "id", path)
-    components = _component_names(reader, update, "affected_components", path)
+    components = _components(reader, update, "affected_components", "code", path)
     if update.get("display_at") is not None:
         time = reader.time(update, "display_at", path)
     else:
@@ -89,15 +111,34 @@ def _update(reader: Reader, update: JSONObject, path: str) -> _Update | None:
     )
 
 
-def _component_names(
-    reader: Reader, parent: JSONObject, key: str, path: str
-) -> list[str]:
-    names = []
+def _components(
+    reader: Reader, parent: JSONObject, key: str, id_key: str, path: str
+) -> list[tuple[str | None, str]]:
+    """``(id, name)`` of each component of ``parent[key]``."""
+    found = []
     for component_path, component in reader.objects(parent, key, path):
         name = reader.text(component, "name", component_path)
-        if name is not None:
-            names.append(name)
-    return names
+        component_id = reader.text(component, id_key, component_path)
+        if name is None:
+            continue
+        if id_key == "code" and component_id is None:
+            # Statuspage's placeholder ("No components were affected by this
+            # update.") is the only affected component without a code.
+            continue
+        found.append((component_id, name))
+    return found
+
+
+def _service_names(components: list[tuple[str | None, str]]) -> tuple[str, ...]:
+    """One name per component: the first name listed for each id."""
+    names: dict[str, str] = {}
+    for component_id, name in components:
+        names.setdefault(component_id if component_id is not None else name, name)
+    return tuple(dict.fromkeys(names.values()))
+
+
+def _is_maintenance(impact: str, scheduled_for: datetime | None) -> bool:
+    return scheduled_for is not None or impact.casefold() == "maintenance"
 
 
 def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord:
@@ -150,7 +191,12 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
     started_at = reader.time(incident, "started_at", path)
     resolved_at = reader.time(incident, "resolved_at", path)
     monitoring_at = reader.time(incident, "monitoring_at", path)
-    services = _component_names(reader, incident, "components", path)
+    scheduled_for = reader.time(incident, "scheduled_for", path)
+    # Read to check it (a bad window is a problem); kept in extra as written.
+    reader.time(incident, "scheduled_until", path)
+    # The incident's own components come first: their names are the
+    # components' own, where updates prefix the group's name.
+    services = _components(reader, incident, "components", "id", path)
     read_updates = [
         _update(reader, update, update_path)
         for update_path, update in reader.objects(incident, "incident_updates", path)
@@ -166,6 +212,8 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
             ("page_id", reader.text(incident, "page_id", path)),
             ("page_name", None if page is None else reader.text(page, "name", "page")),
             ("page_url", None if page is None else reader.text(page, "url", "page")),
+            ("scheduled_for", reader.text(incident, "scheduled_for", path)),
+            ("scheduled_until", reader.text(incident, "scheduled_until", path)),
         )
         if value is not None
     }
@@ -176,10 +224,21 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
     assert impact is not None
     assert created_at is not None
 
+    maintenance = _is_maintenance(impact, scheduled_for)
+    declared_at = created_at
     trigger = created_at if started_at is None else started_at
+    if maintenance:
+        source["kind"] = "maintenance"
+        if scheduled_for is not None:
+            # The announcement (created_at, started_at) comes days before the
+            # work; the window starts at scheduled_for.
+            declared_at = trigger = scheduled_for
     events = [Event(timestamp=trigger, type=EventType.TRIGGER)]
     communications = []
     mitigated = False
+    # The first monitoring update, and the first after each investigating or
+    # identified one: a re-opened incident has one mitigation per fix.
+    armed = True
     for read in updates:
         events.append(
             Event(
@@ -198,7 +257,11 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
                 message=read.body,
             )
         )
-        if not mitigated and read.status.casefold() == "monitoring":
+        said = read.status.casefold()
+        if said in _REOPENING:
+            armed = True
+        elif armed and said == "monitoring":
+            armed = False
             mitigated = True
             events.append(
                 Event(
@@ -218,9 +281,9 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
             title=title,
             severity=IMPACT_SEVERITY.get(impact.casefold(), impact),
             status=status,
-            declared_at=created_at,
+            declared_at=declared_at,
             resolved_at=resolved_at,
-            affected_services=tuple(dict.fromkeys(services)),
+            affected_services=_service_names(services),
             extra={"statuspage": source} if source else {},
         ),
         events=tuple(events),

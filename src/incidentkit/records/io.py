@@ -23,7 +23,7 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 
 from incidentkit.errors import ValidationError
-from incidentkit.formats import IMPORTERS, import_document
+from incidentkit.formats import IMPORTERS, import_document, list_documents
 from incidentkit.records import fast
 from incidentkit.records.converter import show, structure_record, unstructure_record
 from incidentkit.records.schema import IncidentRecord
@@ -51,6 +51,7 @@ __all__ = [
     "load_many",
     "loads",
     "parse_json",
+    "records_of",
     "to_dict",
 ]
 
@@ -149,6 +150,17 @@ def _structure(
     data: object, *, assume_utc: bool, strict: bool, format: str
 ) -> IncidentRecord:
     _check_format(format)
+    elements = list_documents(data, format)
+    if elements is not None:
+        kind = "a JSON array" if isinstance(data, list) else "a list response"
+        count = len(elements)
+        raise ValidationError(
+            [
+                f"$: {kind} of {count} document{'' if count == 1 else 's'}, not one "
+                "incident; read it with load_many or load_table, which take each "
+                "element as a document"
+            ]
+        )
     if format == "incidentkit":
         return structure_record(data, assume_utc=assume_utc, strict=strict)
     return import_document(data, format, assume_utc=assume_utc)
@@ -661,6 +673,52 @@ def _iter_jsonl(
                 yield f"{path}:{number}", line
 
 
+def records_of(
+    where: str,
+    raw: bytes | ValidationError,
+    *,
+    assume_utc: bool,
+    strict: bool,
+    format: str,
+) -> Iterator[tuple[str, IncidentRecord | ValidationError]]:
+    """The record of each document in ``raw``, or its error, with where it was.
+
+    ``raw`` is one document, or an API list response (see
+    :func:`incidentkit.formats.list_documents`) whose elements are named
+    ``where[index]``. The bulk loaders (:func:`load_many`, ``load_table``)
+    read every source through this one function.
+    """
+    try:
+        if isinstance(raw, ValidationError):
+            raise raw
+        data = parse_json(raw)
+    except ValidationError as exc:
+        yield where, ValidationError(exc.errors, source=where)
+        return
+    elements = list_documents(data, format)
+    documents = (
+        [(where, data)]
+        if elements is None
+        else [(f"{where}[{index}]", element) for index, element in enumerate(elements)]
+    )
+    for located, document in documents:
+        yield (
+            located,
+            _located_record(
+                located, document, assume_utc=assume_utc, strict=strict, format=format
+            ),
+        )
+
+
+def _located_record(
+    where: str, document: object, *, assume_utc: bool, strict: bool, format: str
+) -> IncidentRecord | ValidationError:
+    try:
+        return _structure(document, assume_utc=assume_utc, strict=strict, format=format)
+    except ValidationError as exc:
+        return ValidationError(exc.errors, source=where)
+
+
 def load_many(
     source: Source,
     *,
@@ -712,18 +770,14 @@ def load_many(
                 records.append(decoded)
                 sources.append(where)
                 continue
-        try:
-            if isinstance(raw, ValidationError):
-                raise raw
-            record = _structure(
-                parse_json(raw), assume_utc=assume_utc, strict=strict, format=format
-            )
-        except ValidationError as exc:
-            located = ValidationError(exc.errors, source=where)
-            if errors == "raise":
-                raise located from None
-            failures.append(located)
-            continue
-        records.append(record)
-        sources.append(where)
+        for located, read in records_of(
+            where, raw, assume_utc=assume_utc, strict=strict, format=format
+        ):
+            if isinstance(read, ValidationError):
+                if errors == "raise":
+                    raise read
+                failures.append(read)
+                continue
+            records.append(read)
+            sources.append(located)
     return LoadResult(records=records, sources=sources, errors=failures)

@@ -399,23 +399,21 @@ class _Reader:
 
     def convert(
         self, where: str, data: bytes | ValidationError
-    ) -> IncidentRecord | None:
-        """The record load_many would build, or its error (raised or kept)."""
-        try:
-            if isinstance(data, ValidationError):
-                raise data
-            return _io.from_dict(
-                _io.parse_json(data),
-                assume_utc=self.assume_utc,
-                strict=self.strict,
-                format=self.format,
-            )
-        except ValidationError as exc:
-            located = ValidationError(exc.errors, source=where)
-            if not self.collect:
-                raise located from None
-            self.failures.append(located)
-            return None
+    ) -> Iterator[IncidentRecord]:
+        """The records load_many would build; their errors raised or kept."""
+        for _, read in _io.records_of(
+            where,
+            data,
+            assume_utc=self.assume_utc,
+            strict=self.strict,
+            format=self.format,
+        ):
+            if isinstance(read, ValidationError):
+                if not self.collect:
+                    raise read
+                self.failures.append(read)
+                continue
+            yield read
 
     def rows(self, source: _io.Source) -> Iterator[Any]:
         """Every valid document as a record or its twin, in source order."""
@@ -424,11 +422,12 @@ class _Reader:
             row = None
             if decode is not None and isinstance(raw, bytes):
                 row = decode(raw)
-            if row is None:
-                row = self.convert(where, raw)
-                if row is None:
-                    continue
-            yield row
+            if row is not None:
+                yield row
+                continue
+            # A document the decoder does not take (a list response among
+            # them) goes through the one path load_many reads.
+            yield from self.convert(where, raw)
 
     def read(self, source: _io.Source, batch_size: int) -> Iterator[Chunk]:
         """The chunks of every valid document, in source order."""
