@@ -17,7 +17,7 @@ import contextlib
 import json.decoder
 import json.scanner
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
 
 __all__ = ["Position", "json_positions", "locate"]
@@ -33,6 +33,10 @@ class Position(NamedTuple):
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _NUMBER: Final = json.scanner.NUMBER_RE
+# json.decoder's string scanner (the C one when built) is not in typeshed.
+_scanstring: Final[Callable[[str, int], tuple[str, int]]] = getattr(  # noqa: B009
+    json.decoder, "scanstring"
+)
 _LITERALS: Final = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
 
 
@@ -59,7 +63,7 @@ class _Scanner:
         if char == "[":
             return self.elements(index + 1, path)
         if char == '"':
-            return json.decoder.scanstring(text, index + 1)[1]
+            return _scanstring(text, index + 1)[1]
         number = _NUMBER.match(text, index)
         if number is not None:
             return number.end()
@@ -76,7 +80,7 @@ class _Scanner:
         while True:
             if text[index : index + 1] != '"':
                 raise _Unreadable
-            key, after = json.decoder.scanstring(text, index + 1)
+            key, after = _scanstring(text, index + 1)
             member = f"{path}.{key}" if path else key
             # Duplicate keys: the last one wins, as in the parsed record.
             self.offsets[member] = index
