@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json.decoder
-import json.scanner
 import re
 from collections.abc import Callable, Mapping
 from typing import Final, NamedTuple
@@ -32,7 +31,9 @@ class Position(NamedTuple):
 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
-_NUMBER: Final = json.scanner.NUMBER_RE
+_LINE_BREAK: Final = re.compile(r"\n")
+# json.scanner.NUMBER_RE, with ASCII digits as the C scanner reads them.
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 # json.decoder's string scanner (the C one when built) is not in typeshed.
 _scanstring: Final[Callable[[str, int], tuple[str, int]]] = getattr(  # noqa: B009
     json.decoder, "scanstring"
@@ -137,7 +138,7 @@ def json_positions(text: str) -> dict[str, Position]:
     # Best effort: what was found before a problem stands.
     with contextlib.suppress(_Unreadable, ValueError, IndexError, RecursionError):
         scanner.value(start, "")
-    breaks = [match.start() for match in re.finditer("\n", text)]
+    breaks = [match.start() for match in _LINE_BREAK.finditer(text)]
 
     def position(offset: int) -> Position:
         line = bisect.bisect_left(breaks, offset)
