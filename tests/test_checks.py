@@ -703,6 +703,102 @@ def test_ik508_as_of_beyond_the_calendar_does_not_raise(example_doc):
     assert len(run(example_doc, "IK508", as_of=last)) == 5
 
 
+# --- suppressions in the record (IK309) -----------------------------------------------
+
+# The example's findings, read off the docs page: IK503 once, IK404 once,
+# IK403 twice, IK304 once.
+EXAMPLE_CODES = {"IK304", "IK403", "IK404", "IK503"}
+
+
+def suppressed(doc: dict[str, Any], block: object, **kwargs: Any) -> list[Finding]:
+    doc = copy.deepcopy(doc)
+    doc["incidentkit"] = block
+    return check(ik.from_dict(doc), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("ignore", "gone"),
+    [
+        (["IK304"], {"IK304"}),
+        ("IK304", {"IK304"}),  # a lone string, as CheckPolicy reads it
+        (["IK4"], {"IK403", "IK404"}),
+        (["communications"], {"IK403", "IK404"}),
+        (["service-not-affected", "deadline-beyond-policy"], {"IK304", "IK503"}),
+        (["ik503"], {"IK503"}),  # prefixes are case-blind, as in CheckPolicy
+        ([], set()),
+    ],
+)
+def test_a_record_ignores_rules_for_itself(example_doc, ignore, gone):
+    findings = suppressed(example_doc, {"ignore": ignore})
+    assert {f.code for f in findings} == EXAMPLE_CODES - gone
+
+
+def test_unknown_and_stale_suppressions_are_findings(example_doc):
+    # IK101 finds nothing in the example (its severity fits the impact), and
+    # IK999 names no rule; IK304 is used.
+    findings = suppressed(example_doc, {"ignore": ["IK304", "IK101", "IK999"]})
+    ik309 = [f for f in findings if f.code == "IK309"]
+    assert where(ik309) == [
+        ("warning", "incidentkit.ignore[1]"),
+        ("warning", "incidentkit.ignore[2]"),
+    ]
+    assert "'IK101' silences IK101, which finds nothing" in ik309[0].message
+    assert "'IK999' names no rule" in ik309[1].message
+    assert "IK304" not in {f.code for f in findings}
+
+
+@pytest.mark.parametrize(
+    ("block", "path", "bad"),
+    [
+        ("IK304", "incidentkit", "'IK304'"),
+        ({"ignore": 3}, "incidentkit.ignore", "(3)"),
+        ({"ignore": ["IK304", None]}, "incidentkit.ignore[1]", "(None)"),
+        ({"ignore": ["IK304"], "ingore": []}, "incidentkit.ingore", "'ingore'"),
+    ],
+)
+def test_a_malformed_suppression_is_a_finding_naming_path_and_value(
+    example_doc, block, path, bad
+):
+    findings = [f for f in suppressed(example_doc, block) if f.code == "IK309"]
+    assert [f.path for f in findings] == [path]
+    assert path in findings[0].message
+    assert bad in findings[0].message
+
+
+def test_rules_off_or_without_as_of_are_not_judged_unused(example_doc):
+    # IK508 needs as_of; IK101 is switched off by the run's own policy.
+    block = {"ignore": ["IK508", "IK101"]}
+    off = CheckPolicy(ignore={"IK101"})
+    assert [
+        f for f in suppressed(example_doc, block, rules=off) if f.code == "IK309"
+    ] == []
+    # With as_of on a day nothing is overdue, IK508 could have run: stale.
+    judged = suppressed(example_doc, block, rules=off, as_of=date(2024, 1, 16))
+    assert [f.path for f in judged if f.code == "IK309"] == ["incidentkit.ignore[0]"]
+
+
+def test_a_record_can_silence_the_suppression_rule_itself(example_doc):
+    findings = suppressed(example_doc, {"ignore": ["IK999", "unused-suppression"]})
+    assert {f.code for f in findings} == EXAMPLE_CODES
+
+
+def test_the_run_can_switch_the_suppression_rule_off(example_doc):
+    rules = CheckPolicy(ignore={"IK309"})
+    findings = suppressed(example_doc, {"ignore": ["IK999"]}, rules=rules)
+    assert {f.code for f in findings} == EXAMPLE_CODES
+
+
+def test_suppressions_survive_a_round_trip_through_json(example_doc, tmp_path):
+    doc = copy.deepcopy(example_doc)
+    doc["incidentkit"] = {"ignore": ["IK503", "communications"]}
+    path = tmp_path / "inc.json"
+    ik.dump(ik.from_dict(doc), path)
+    again = ik.load(path)
+    assert again.extra["incidentkit"] == {"ignore": ["IK503", "communications"]}
+    assert ik.to_dict(again)["incidentkit"] == doc["incidentkit"]
+    assert {f.code for f in check(again)} == {"IK304"}
+
+
 # --- every rule is covered ------------------------------------------------------------
 
 TESTED = {

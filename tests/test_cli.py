@@ -18,8 +18,8 @@ from incidentkit import cli
 from incidentkit.cli import _output, main
 
 LINE = re.compile(
-    r"^(?P<source>.+?):(?P<path>[^:]+):(?P<code>IK\d{3}):"
-    r"(?P<level>error|warning|info): (?P<message>.+)$"
+    r"^(?P<source>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>IK\d{3}) "
+    r"\[(?P<level>error|warning|info)\] (?P<message>.+)$"
 )
 
 
@@ -212,11 +212,7 @@ def test_check_prints_findings_like_a_linter(folder, capsys):
         match = LINE.match(line)
         assert match, line
         assert match["source"] == str(folder / "good.json")
-        assert (match["path"], match["code"], match["level"]) == (
-            finding.path,
-            finding.code,
-            finding.level,
-        )
+        assert (match["code"], match["level"]) == (finding.code, finding.level)
     assert f"{folder / 'bad.json'}: incident: expected a JSON object" in err
     assert "1 record checked" in err
     assert "1 failed to load" in err
@@ -236,7 +232,7 @@ def test_check_error_findings_fail(tmp_path, capsys, example_doc):
     path = str(_write(tmp_path / "inc.json", example_doc))
     status, out, _ = _run(capsys, "check", path)
     assert status == 1
-    assert ":error: " in out
+    assert " [error] " in out
 
 
 def test_check_select_and_ignore(tmp_path, capsys, example_doc):
@@ -266,7 +262,16 @@ def test_check_json_output(folder, capsys):
     assert data["exit_status"] == 1
     assert data["load_errors"][0]["source"] == str(folder / "bad.json")
     assert sum(data["counts"].values()) == len(data["findings"])
-    assert set(data["findings"][0]) == {"source", "code", "level", "path", "message"}
+    assert set(data["findings"][0]) == {
+        "source",
+        "file",
+        "line",
+        "column",
+        "code",
+        "level",
+        "path",
+        "message",
+    }
 
 
 def test_check_markdown_output(tmp_path, capsys, example_doc):
@@ -298,16 +303,16 @@ def test_check_missing_source(tmp_path, capsys):
 def test_check_as_of_runs_the_overdue_rule(tmp_path, capsys, example_doc):
     path = str(_write(tmp_path / "inc.json", example_doc))
     _, out, _ = _run(capsys, "check", path, "--as-of", "none")
-    assert ":IK508:" not in out  # no day, no clock
+    assert ": IK508 " not in out  # no day, no clock
     # Items 0 and 2 are due before 2024-01-30 and not done.
     _, out, _ = _run(capsys, "check", path, "--as-of", "2024-01-30")
-    assert out.count(":IK508:") == 2
+    assert out.count(": IK508 ") == 2
     # By default, today: as report judges them. The example's deadlines
     # (all of 2024) are past, so every item not done is overdue.
     default = _run(capsys, "check", path)[1]
     assert default == _run(capsys, "check", path, "--as-of", "today")[1]
     not_done = [i for i in example_doc["action_items"] if i.get("status") != "done"]
-    assert default.count(":IK508:") == len(not_done)
+    assert default.count(": IK508 ") == len(not_done)
 
 
 def test_check_other_input_format(capsys):
@@ -758,7 +763,10 @@ def test_report_and_check_agree_on_the_same_record(tmp_path, capsys, example_doc
         checked = json.loads(out)["findings"]
         _, out, _ = _run(capsys, "report", path, "--format", "json", *as_of)
         reported = json.loads(out)["findings"]
-        assert [dict(f, source=path) for f in reported] == checked
+        # check adds where each finding is written; the rest is the same.
+        located = ("file", "line", "column")
+        shown = [{k: v for k, v in f.items() if k not in located} for f in checked]
+        assert [dict(f, source=path) for f in reported] == shown
 
 
 def test_report_exit_status_follows_fail_on(tmp_path, capsys, example_doc):
@@ -781,3 +789,56 @@ def test_report_as_of_none_judges_no_deadline(capsys):
     assert all(f["code"] != "IK508" for f in data["findings"])
     _, out, _ = _run(capsys, "report", "--as-of", "none")
     assert "deadlines not judged" in out
+
+
+def test_check_text_names_line_and_column_of_each_finding(
+    tmp_path, capsys, example_doc
+):
+    # Pretty-printed, so that each key has a line of its own: the expected
+    # line of a path is found by searching the text for its key, by hand.
+    text = json.dumps(example_doc, indent=2)
+    path = tmp_path / "inc.json"
+    path.write_text(text, encoding="utf-8")
+    _, out, _ = _run(capsys, "check", str(path), "--as-of", "none")
+    lines = text.splitlines()
+    # IK503 at action_items[1].deadline: the second "deadline" key.
+    deadlines = [n for n, line in enumerate(lines, 1) if '"deadline":' in line]
+    column = lines[deadlines[1] - 1].index('"deadline"') + 1
+    assert f"{path}:{deadlines[1]}:{column}: IK503 [warning] " in out
+
+
+def test_check_jsonl_line_is_the_files_line(tmp_path, capsys, example_doc):
+    line = json.dumps(example_doc)
+    path = tmp_path / "all.jsonl"
+    path.write_text("\n" + line + "\n", encoding="utf-8")
+    _, out, _ = _run(capsys, "check", str(path), "--as-of", "none")
+    # signals.dependent_services[2] is "order-service", the list's third.
+    column = line.index('"order-service"', line.index('"dependent_services"')) + 1
+    assert f"{path}:2:{column}: IK304 [warning] " in out
+
+
+def test_check_github_json_lines_statistics_and_exit_zero(
+    tmp_path, capsys, example_doc
+):
+    path = tmp_path / "a,b.json"
+    _write(path, example_doc)
+    args = ("check", str(path), "--as-of", "none", "--fail-on", "warning")
+    status, out, _ = _run(capsys, *args, "--output-format", "github")
+    assert status == 1
+    first = out.splitlines()[0]
+    # "," and ":" in a property would end it: escaped as GitHub documents.
+    assert first.startswith(f"::warning file={str(path).replace(',', '%2C')},line=")
+    assert ",title=IK503 deadline-beyond-policy::IK503 " in first
+    status, out, _ = _run(capsys, *args, "--output-format", "json-lines", "--exit-zero")
+    assert status == 0
+    rows = [json.loads(row) for row in out.splitlines()]
+    assert [row["code"] for row in rows] == [
+        "IK503",
+        "IK404",
+        "IK403",
+        "IK403",
+        "IK304",
+    ]
+    _, _, err = _run(capsys, *args, "--statistics")
+    assert "2  IK403  [warning] " in err
+    assert "1  IK503  [warning] deadline-beyond-policy" in err

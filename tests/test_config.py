@@ -186,7 +186,7 @@ def repo(tmp_path, example_doc):
 
 
 def _codes(out):
-    return sorted(set(re.findall(r":(IK\d{3}):", out)))
+    return sorted(set(re.findall(r": (IK\d{3}) \[", out)))
 
 
 def test_check_applies_the_repository_settings(repo, capsys):

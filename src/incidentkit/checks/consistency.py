@@ -348,3 +348,52 @@ def _customer_facing_contradiction(ctx: Context) -> Iterator[tuple[str, str]]:
             f"customer_facing is false but {', '.join(evidence)}: set "
             "customer_facing to true, or correct the customer figures",
         )
+
+
+@rule(
+    code="IK309",
+    name="unused-suppression",
+    family="consistency",
+    level="warning",
+    summary=(
+        "The record's incidentkit.ignore names an unknown rule, is malformed, "
+        "or silences a rule that no longer finds anything in it."
+    ),
+    rationale=(
+        "A suppression outlives the problem it hid: once the record is fixed "
+        "it would silently hide the next real problem of that rule. Like an "
+        "unused '# noqa', it is reported so that it is removed. A rule that "
+        "is switched off in this run, or that needs as_of without it, is not "
+        "judged."
+    ),
+    bad=('"incidentkit": {"ignore": ["IK505", "IK999"]}, with every action item typed'),
+    good='"incidentkit": {"ignore": []}, or no "incidentkit" key at all',
+)
+def _unused_suppression(ctx: Context) -> Iterator[tuple[str, str]]:
+    for entry in ctx.suppressions:
+        if entry.problem is not None:
+            yield (
+                entry.path,
+                f"{entry.path} {entry.problem} ({entry.value!r}); write "
+                '"incidentkit": {"ignore": ["IK505", "action_items"]}',
+            )
+        elif not entry.codes:
+            yield (
+                entry.path,
+                f"{entry.path} {entry.value!r} names no rule; use a code "
+                "(IK505), a code prefix (IK5), a rule name or a family",
+            )
+        elif not ctx.raised & set(entry.codes) and any(
+            ctx.judged(code) for code in entry.codes
+        ):
+            yield (
+                entry.path,
+                f"{entry.path} {entry.value!r} silences "
+                f"{_rules_named(entry.codes)} in this record: remove the entry",
+            )
+
+
+def _rules_named(codes: tuple[str, ...]) -> str:
+    if len(codes) == 1:
+        return f"{codes[0]}, which finds nothing"
+    return f"{len(codes)} rules ({codes[0]}...), which find nothing"

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from incidentkit.checks.policy import CheckPolicy, word_key
+import attrs
+
+from incidentkit.checks.policy import CheckPolicy, named_codes, word_key
 from incidentkit.figures.actions import ActionItemCoverage
 from incidentkit.figures.communications import CommunicationsSummary
 from incidentkit.figures.incident import (
@@ -31,7 +33,89 @@ from incidentkit.figures.timeline import Milestones, PhaseDurations
 from incidentkit.records.converter import format_timestamp
 from incidentkit.records.schema import EventType, IncidentRecord
 
-__all__ = ["Context", "folded_text", "quoted", "span", "when"]
+__all__ = [
+    "SUPPRESSION_KEY",
+    "Context",
+    "Suppression",
+    "folded_text",
+    "quoted",
+    "span",
+    "when",
+]
+
+#: The top-level key of a record that holds its own suppressions:
+#: ``{"incidentkit": {"ignore": ["IK505", "action_items"]}}``. The schema
+#: keeps unknown keys in ``IncidentRecord.extra``, so it survives round trips.
+SUPPRESSION_KEY: Final = "incidentkit"
+
+#: Rules that run only when ``as_of`` is given: without it, a suppression
+#: naming them cannot be judged unused.
+_NEEDS_AS_OF: Final = frozenset({"IK508"})
+
+
+@attrs.frozen
+class Suppression:
+    """One entry of a record's ``incidentkit.ignore``, or a problem with the block.
+
+    Attributes:
+        path: Where it is (``incidentkit.ignore[1]``).
+        value: The entry as written.
+        codes: The codes it names; empty when it names no rule.
+        problem: Why the block cannot apply (not a list, not a string...),
+            or ``None`` for a well-formed entry.
+    """
+
+    path: str
+    value: object
+    codes: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+def _suppressions(extra: Mapping[str, object]) -> tuple[Suppression, ...]:
+    if SUPPRESSION_KEY not in extra:
+        return ()
+    block = extra[SUPPRESSION_KEY]
+    if not isinstance(block, Mapping):
+        return (
+            Suppression(
+                SUPPRESSION_KEY,
+                block,
+                problem='expected an object such as {"ignore": ["IK505"]}',
+            ),
+        )
+    found = [
+        Suppression(
+            f"{SUPPRESSION_KEY}.{key}",
+            key,
+            problem="is not a key incidentkit reads (only 'ignore')",
+        )
+        for key in block
+        if key != "ignore"
+    ]
+    entries = block.get("ignore", [])
+    # A lone string is one rule, as CheckPolicy(ignore="IK505") reads it.
+    if isinstance(entries, str):
+        found.append(
+            Suppression(f"{SUPPRESSION_KEY}.ignore", entries, named_codes(entries))
+        )
+    elif isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            path = f"{SUPPRESSION_KEY}.ignore[{index}]"
+            if isinstance(entry, str):
+                found.append(Suppression(path, entry, named_codes(entry)))
+            else:
+                found.append(
+                    Suppression(path, entry, problem="expected a rule's code or name")
+                )
+    else:
+        found.append(
+            Suppression(
+                f"{SUPPRESSION_KEY}.ignore",
+                entries,
+                problem="expected a list of rule codes or names",
+            )
+        )
+    return tuple(found)
 
 
 def when(moment: datetime) -> str:
@@ -103,6 +187,30 @@ class Context:
         self.policy = policy
         self.rules = rules
         self.as_of = as_of
+        #: The codes the other rules raised before suppressions applied; the
+        #: engine fills it before it runs the rule that judges suppressions.
+        self.raised: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def suppressions(self) -> tuple[Suppression, ...]:
+        """The record's own ``incidentkit.ignore`` entries, in order."""
+        return _suppressions(self.rec.extra)
+
+    @functools.cached_property
+    def suppressed(self) -> frozenset[str]:
+        """The codes the record ignores for itself."""
+        return frozenset(
+            code
+            for entry in self.suppressions
+            if entry.problem is None
+            for code in entry.codes
+        )
+
+    def judged(self, code: str) -> bool:
+        """Whether this run could have raised ``code`` (it is on and can run)."""
+        if self.rules.level_of(code) is None:
+            return False
+        return self.as_of is not None or code not in _NEEDS_AS_OF
 
     @functools.cached_property
     def level(self) -> int | None:

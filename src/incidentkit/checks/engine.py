@@ -16,6 +16,10 @@ in its family's module (:mod:`~incidentkit.checks.severity`,
 catalogue. The rules build on the one-incident analytics and never recompute
 their figures (see :mod:`incidentkit.checks.context`).
 
+A record may ignore rules for itself with a top-level
+``"incidentkit": {"ignore": [...]}`` (codes, prefixes, names or families);
+IK309 reports the entries that name no rule or silence nothing.
+
 Nothing here reads the clock: rules that need "today" (overdue action items)
 run only when ``as_of`` is given.
 """
@@ -79,6 +83,10 @@ if tuple(_FAMILY_MODULES) != FAMILIES or any(
     raise RuntimeError("a family's rules are declared in the module of its name")
 
 
+#: The rule reporting a record's stale or unknown suppressions.
+_UNUSED_SUPPRESSION: Final = "IK309"
+
+
 def _as_of_day(as_of: object) -> date | None:
     if as_of is None:
         return None
@@ -95,11 +103,21 @@ def _check_one(
 ) -> list[Finding]:
     ctx = Context(rec, policy, rules, day)
     findings = []
-    for code in rules.enabled:
+    raised: set[str] = set()
+    suppressed = ctx.suppressed
+    # The suppression rule judges what the others raised, so it runs last.
+    enabled = [code for code in rules.enabled if code != _UNUSED_SUPPRESSION]
+    if rules.level_of(_UNUSED_SUPPRESSION) is not None:
+        enabled.append(_UNUSED_SUPPRESSION)
+    for code in enabled:
         level = rules.level_of(code)
         assert level is not None
+        if code == _UNUSED_SUPPRESSION:
+            ctx.raised = frozenset(raised)
         for path, message in IMPLEMENTATIONS[code](ctx):
-            findings.append(Finding(code, level, path, message))
+            raised.add(code)
+            if code not in suppressed:
+                findings.append(Finding(code, level, path, message))
     findings.sort(key=sort_key)
     return Findings(findings)
 

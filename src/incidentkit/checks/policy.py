@@ -19,7 +19,7 @@ from incidentkit._args import texts, whole
 from incidentkit.checks.rules import FAMILIES, LEVELS, RULES, Level
 from incidentkit.errors import ValidationError
 
-__all__ = ["CheckPolicy", "word_key"]
+__all__ = ["CheckPolicy", "named_codes", "word_key"]
 
 
 _RESOLVED_STATUSES: Final = frozenset(
@@ -65,6 +65,16 @@ def _codes(selector: str) -> tuple[str, ...]:
     if upper.startswith("IK"):
         return tuple(code for code in RULES if code.startswith(upper))
     return ()
+
+
+def named_codes(selector: str) -> tuple[str, ...]:
+    """The codes a selector names, as ``ignore`` reads it; ``()`` for none.
+
+    Example:
+        >>> named_codes("IK50")[:2], named_codes("no-such-rule")
+        (('IK501', 'IK502'), ())
+    """
+    return _codes(selector)
 
 
 def _unknown_selector(selector: str, parameter: str) -> str:

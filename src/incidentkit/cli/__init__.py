@@ -32,6 +32,7 @@ from typing import Final, TextIO
 from incidentkit._version import __version__
 from incidentkit.checks.config import as_of_text
 from incidentkit.checks.rules import LEVELS
+from incidentkit.cli._output import CHECK_FORMATS as CHECK_FORMATS
 from incidentkit.cli._output import EXIT_FAILED as EXIT_FAILED
 from incidentkit.cli._output import EXIT_OK as EXIT_OK
 from incidentkit.cli._output import EXIT_USAGE as EXIT_USAGE
@@ -183,13 +184,6 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     output = common.add_argument_group("input and output")
     output.add_argument(
-        "--format",
-        choices=OUTPUT_FORMATS,
-        default="text",
-        help="output: text for people, json for tools, markdown for documents "
-        "(default: text)",
-    )
-    output.add_argument(
         "--input-format",
         choices=FORMATS,
         default="incidentkit",
@@ -317,6 +311,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="patterns to skip in addition to --exclude or its default",
     )
 
+    check_output = check.add_argument_group("check's output")
+    check_output.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=CHECK_FORMATS,
+        default="text",
+        help="text (FILE:LINE:COL: CODE [level] message), json, json-lines, "
+        "github (workflow commands that annotate a pull request), markdown "
+        "(default: text)",
+    )
+    check_output.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print on stderr how many findings each rule made",
+    )
+    check_output.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when a finding reaches --fail-on or a file fails to "
+        "load (usage errors still exit 2)",
+    )
     for command in (report, check):
         command.set_defaults(parser=command)
     stats = commands.add_parser(
@@ -328,6 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOGS["stats"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    for command in (report, stats):
+        command.add_argument(
+            "--format",
+            "--output-format",
+            dest="format",
+            choices=OUTPUT_FORMATS,
+            default="text",
+            help="output: text for people, json for tools, markdown for "
+            "documents (default: text)",
+        )
     stats.add_argument(
         "source",
         metavar="SOURCE",

@@ -130,6 +130,8 @@ class _Loaded:
     where: str
     record: IncidentRecord | None
     error: ValidationError | None
+    #: The document's text, kept to locate findings in it (line and column).
+    raw: bytes | None = None
 
 
 def _missing_source(source: str) -> ValidationError | None:
@@ -180,7 +182,7 @@ def _load_one(
         record = from_dict(parse_json(raw), assume_utc=assume_utc, format=input_format)
     except ValidationError as exc:
         return _Loaded(where, None, ValidationError(exc.errors, source=where))
-    return _Loaded(where, record, None)
+    return _Loaded(where, record, None, raw)
 
 
 def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRecord:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, TextIO
@@ -11,7 +13,7 @@ import attrs
 
 from incidentkit.checks.config import Settings, find_settings, load_settings
 from incidentkit.checks.engine import CheckPolicy, Finding, check, count_levels
-from incidentkit.checks.rules import LEVELS
+from incidentkit.checks.rules import LEVELS, RULES
 from incidentkit.cli._output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -33,6 +35,7 @@ from incidentkit.cli._sources import (
     _iter_records,
 )
 from incidentkit.errors import ValidationError
+from incidentkit.records.positions import json_positions, locate
 
 
 @attrs.frozen
@@ -227,18 +230,32 @@ def _run_check(
         )
         for level, count in count_levels(found).items():
             counts[level] += count
+        # Scanned only when there is something to point at: most files of a
+        # healthy repository have no finding.
+        positions = json_positions(_text(loaded.raw)) if found else {}
         for finding in found:
             data = _finding_data(finding, loaded.where)
+            data.update(_location(loaded.where, positions, finding.path))
             findings.append(data)
             if text:
                 # Streamed, as a linter does: a long run shows findings early.
                 out.write(_finding_line(data))
+            elif args.format == "json-lines":
+                _json_line(data, out)
+            elif args.format == "github":
+                out.write(_github_line(data))
     progress.close()
     if not checked and not load_errors:
         err.write(_nothing_found(args.sources, exclude))
         return EXIT_USAGE
 
     status = EXIT_FAILED if load_errors or _failing(counts, run.fail_on) else EXIT_OK
+    if args.exit_zero and status == EXIT_FAILED:
+        # Reported, never failing: a team adopting the linter sees the
+        # findings in CI before it lets them block a merge.
+        status = EXIT_OK
+    if args.statistics:
+        err.write(_statistics(findings))
     if args.format == "json":
         _json_dump(
             {
@@ -256,9 +273,76 @@ def _run_check(
         )
     elif args.format == "markdown":
         out.write(_check_markdown(findings, checked, load_errors, counts))
+    elif args.format in ("json-lines", "github"):
+        if args.format == "github":
+            for item in load_errors:
+                for error in item["errors"]:
+                    out.write(_github_command("error", {"file": item["source"]}, error))
+        err.write(_check_summary(checked, counts, len(load_errors)) + "\n")
     else:
         err.write(_check_summary(checked, counts, len(load_errors)) + "\n")
     return status
+
+
+def _text(raw: bytes | None) -> str:
+    if raw is None:
+        return ""
+    return raw.decode("utf-8", errors="replace")
+
+
+def _location(where: str, positions: dict[str, Any], path: str) -> dict[str, Any]:
+    """The file, line and column of a finding (column within a JSONL line)."""
+    position = locate(positions, path or "$")
+    line, column = (1, 1) if position is None else position[:2]
+    name, _, number = where.rpartition(":")
+    if number.isdigit() and name.endswith(".jsonl"):
+        # The scan saw one line of the file: its line 1 is the file's line.
+        return {"file": name, "line": int(number) + line - 1, "column": column}
+    return {"file": where, "line": line, "column": column}
+
+
+def _json_line(data: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(data, ensure_ascii=True, sort_keys=True) + "\n")
+
+
+def _github_escape(text: str, *, property_value: bool = False) -> str:
+    # The escapes of GitHub's workflow commands: %, CR and LF always, and in
+    # a property also the ":" and "," that would end it.
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def _github_command(level: str, properties: dict[str, Any], message: str) -> str:
+    shown = ",".join(
+        f"{key}={_github_escape(str(value), property_value=True)}"
+        for key, value in properties.items()
+    )
+    return f"::{level} {shown}::{_github_escape(message)}\n"
+
+
+def _github_line(data: dict[str, Any]) -> str:
+    # GitHub knows error, warning and notice; info is a notice.
+    level = {"error": "error", "warning": "warning"}.get(data["level"], "notice")
+    properties = {
+        "file": data["file"],
+        "line": data["line"],
+        "col": data["column"],
+        "title": f"{data['code']} {RULES[data['code']].name}",
+    }
+    return _github_command(level, properties, f"{data['code']} {data['message']}")
+
+
+def _statistics(findings: Sequence[dict[str, Any]]) -> str:
+    """``--statistics``: findings counted by rule, most frequent first, as ruff."""
+    counts = Counter(finding["code"] for finding in findings)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return "".join(
+        f"{n:>{width}}  {code}  [{RULES[code].level}] {RULES[code].name}\n"
+        for code, n in rows
+    )
 
 
 def _finding_data(finding: Finding, where: str | None = None) -> dict[str, Any]:
@@ -298,9 +382,10 @@ def _check_summary(checked: int, counts: dict[str, int], failed: int) -> str:
 def _finding_line(data: dict[str, Any]) -> str:
     # One line per finding, whatever the file name or the record holds: a
     # newline in either would forge a FILE:PATH:CODE:LEVEL line for CI.
-    source, path = _one_line(data["source"]), _one_line(data["path"] or "$")
-    code, level = _one_line(data["code"]), _one_line(data["level"])
-    return f"{source}:{path}:{code}:{level}: {_one_line(data['message'])}\n"
+    source, code = _one_line(data["file"]), _one_line(data["code"])
+    level, message = _one_line(data["level"]), _one_line(data["message"])
+    place = f"{source}:{data['line']}:{data['column']}"
+    return f"{place}: {code} [{level}] {message}\n"
 
 
 def _check_markdown(

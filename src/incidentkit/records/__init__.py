@@ -29,6 +29,7 @@ from incidentkit.records.labels import (
     SeverityLabels,
     severity_level,
 )
+from incidentkit.records.positions import Position, json_positions, locate
 from incidentkit.records.schema import (
     ActionItem,
     Communication,
@@ -65,6 +66,7 @@ __all__ = [
     "LoadResult",
     "OnCall",
     "Participant",
+    "Position",
     "Resolution",
     "SeverityLabels",
     "Signals",
@@ -75,9 +77,11 @@ __all__ = [
     "format_timestamp",
     "from_dict",
     "iter_sources",
+    "json_positions",
     "load",
     "load_many",
     "loads",
+    "locate",
     "make_converter",
     "parse_date",
     "parse_json",
