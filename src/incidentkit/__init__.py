@@ -81,6 +81,7 @@ from incidentkit.table.stats import (
     BootstrapStats,
     Comparison,
     GroupStats,
+    IntervalStats,
     SurvivalStats,
 )
 
@@ -120,6 +121,7 @@ __all__ = [
     "IncidentField",
     "IncidentRecord",
     "IncidentTable",
+    "IntervalStats",
     "LatestEvent",
     "LoadResult",
     "MilestonePolicy",

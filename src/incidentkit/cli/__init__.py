@@ -299,7 +299,22 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument(
         "--ci",
         action="store_true",
-        help="add bootstrap confidence intervals for the median and p90",
+        help="add confidence intervals for the median and p90: distribution-free "
+        "(order statistics) with the confidence each reaches, or 'too few "
+        "incidents' where the group is too small for one",
+    )
+    stats.add_argument(
+        "--interval-method",
+        choices=("order", "bootstrap"),
+        default="order",
+        help="order statistics (default) or the percentile bootstrap, given only "
+        "for groups large enough for it to hold",
+    )
+    stats.add_argument(
+        "--keep-negative",
+        action="store_true",
+        help="keep negative durations (resolved before started) in the figures; "
+        "by default they are left out and counted as invalid",
     )
     stats.add_argument(
         "--confidence",
@@ -311,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--resamples",
         type=_resamples,
         default=1000,
-        help="bootstrap resamples (default: 1000)",
+        help="bootstrap resamples, with --interval-method bootstrap (default: 1000)",
     )
     stats.add_argument(
         "--seed",
