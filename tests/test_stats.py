@@ -18,9 +18,11 @@ from incidentkit.table.stats import (
     Grouping,
     GroupStats,
     _as_tuple,
+    _permutation_p_many,
     _replicates,
     _sorted_groups,
     compare_samples,
+    detectable_change,
     grouped_bootstrap,
     grouped_intervals,
     grouped_kaplan_meier,
@@ -777,3 +779,81 @@ def test_interval_arguments_name_the_parameter():
         grouped_intervals([1.0], grouping, confidence=1.5)
     with pytest.raises(ValidationError, match="min_count: must be at least 1"):
         grouped_intervals([1.0], grouping, stat="mean", min_count=0)
+
+
+# --- compare under the null, and the smallest detectable change --------------
+
+
+def test_compare_p_value_is_rarely_below_005_under_the_null():
+    # Both samples from one log-normal: "p < 0.05" must be a ~5% event.
+    # 1,000 trials: the false-positive rate's standard error is 0.007.
+    rng = np.random.default_rng(12)
+    rejected = 0
+    trials = 1000
+    for trial in range(trials):
+        a = rng.lognormal(8.0, 1.2, 20)
+        b = rng.lognormal(8.0, 1.2, 25)
+        result = compare_samples(a, b, n=1, permutations=199, seed=trial)
+        rejected += result.p_value < 0.05
+    assert rejected / trials <= 0.065
+
+
+def test_permutation_p_values_of_many_trials_are_uniform_under_the_null():
+    # The vectorised test behind detectable_change, 2,000 trials at once.
+    rng = np.random.default_rng(3)
+    first = rng.exponential(1.0, (2000, 30))
+    second = rng.exponential(1.0, (2000, 30))
+    p = _permutation_p_many(first, second, 0.5, 199, rng)
+    assert (p < 0.05).mean() <= 0.065
+
+
+def test_detectable_change_by_hand_on_a_clear_case():
+    # Values 1..200 (about uniform), 200 a side. The median of 200 draws has
+    # standard error 1 / (2 f sqrt(n)) = 200 / (2 sqrt(200)) = 7.1, a
+    # difference of two 10; 80% power at the 5% level needs a shift of
+    # (1.96 + 0.84) x 10 = 28 in a median of 100 by normal theory: a change
+    # of 0.28 at best. A permutation test of medians does a little worse.
+    values = np.arange(1.0, 201.0)
+    found = detectable_change(values, values, seed=2, trials=200, permutations=99)
+    assert found.change is not None
+    assert 0.25 <= found.change <= 0.5
+    assert found.reached >= 0.8
+    assert found.summary().startswith("With 200 and 200 incidents, only a change of")
+
+
+def test_detectable_change_grows_as_samples_shrink():
+    rng = np.random.default_rng(5)
+    big = rng.lognormal(8.0, 1.0, 400)
+    small = detectable_change(big[:15], big[15:30], seed=1, trials=100, permutations=99)
+    large = detectable_change(big[:200], big[200:], seed=1, trials=100, permutations=99)
+    assert large.change is not None
+    assert small.change is None or small.change > large.change
+
+
+def test_detectable_change_says_a_zero_median_cannot_change():
+    found = detectable_change([0.0, 0.0, 0.0, 5.0], [0.0, 0.0, 7.0], seed=1)
+    assert found.change is None
+    assert found.summary() == (
+        "With 4 and 3 incidents, no relative change is detectable: "
+        "the median of the values is 0 (most are zero)."
+    )
+
+
+def test_compare_summary_says_what_is_detectable():
+    rng = np.random.default_rng(7)
+    result = compare_samples(
+        rng.lognormal(8, 1, 34), rng.lognormal(8, 1, 41), seed=1, detectable=True
+    )
+    assert result.detectable is not None
+    assert result.summary().splitlines()[-1].startswith("With 34 and 41 incidents, ")
+
+
+def test_detectable_change_arguments():
+    with pytest.raises(
+        ValidationError, match=r"alpha: expected a number between 0 and 1 \(2\)"
+    ):
+        detectable_change([1.0], alpha=2)
+    with pytest.raises(ValidationError, match="trials: must be at least 1"):
+        detectable_change([1.0], trials=0)
+    with pytest.raises(ValidationError, match="a: no values"):
+        detectable_change([math.nan])
