@@ -386,6 +386,8 @@ def test_stats_intervals_are_seeded(incidents, capsys):
         "--by",
         "severity",
         "--ci",
+        "--interval-method",
+        "bootstrap",
         "--resamples",
         "200",
         "--seed",
@@ -403,10 +405,13 @@ def test_stats_intervals_are_seeded(incidents, capsys):
         "seed": 3,
     }
     for group in first["groups"]:
-        low, high = group["median_ci"]
-        assert low <= group["median"] <= high
-        low, high = group["p90_ci"]
-        assert low <= group["p90"] <= high
+        for stat, least in (("median", 30), ("p90", 100)):
+            low, high = group[f"{stat}_ci"]
+            if group["count"] < least:  # too few for the bootstrap to hold
+                assert low is None
+                assert group[f"{stat}_ci_reason"].startswith("too few incidents")
+            else:
+                assert low <= group[stat] <= high
 
 
 def test_stats_text_and_markdown(incidents, capsys):
@@ -414,7 +419,11 @@ def test_stats_text_and_markdown(incidents, capsys):
     status, out, _ = _run(capsys, "stats", str(path), "--by", "severity", "--ci")
     assert status == 0
     assert out.startswith("time_to_resolve by severity\n300 incidents in 5 groups\n")
-    assert re.search(r"^\s+severity\s+count\s+missing\s+median\s+median CI", out, re.M)
+    assert re.search(
+        r"^\s+severity\s+count\s+missing\s+zero\s+invalid\s+median\s+median CI",
+        out,
+        re.M,
+    )
     assert re.search(r"^\s+SEV0\s+\d", out, re.M)
     status, out, _ = _run(
         capsys, "stats", str(path), "--by", "month", "--format", "markdown"

@@ -222,7 +222,7 @@ def test_durations_box_and_strip_limits_groups(table):
     _png(figure)
 
 
-def test_durations_leaves_out_non_positive_values_on_a_log_axis():
+def test_durations_starts_the_curve_at_the_share_at_zero_on_a_log_axis():
     from incidentkit.table.frame import IncidentTable
 
     rec = ik.example()
@@ -233,7 +233,12 @@ def test_durations_leaves_out_non_positive_values_on_a_log_axis():
     figure = plot.durations(table, "time_to_resolve", by=None)
     (label,) = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     # Three values: 9000 s and two zeros; the median of (0, 0, 9000) is 0.
-    assert label == "all (n=3, median 0s), 2 ≤ 0 not shown"
+    assert label == "all (n=3, median 0s), 67% at ≤ 0"
+    (line,) = figure.axes[0].get_lines()[:1]
+    # The curve starts at 2/3 (the zeros) and reaches 1 at 9000 s.
+    assert line.get_ydata()[0] == pytest.approx(2 / 3)
+    assert line.get_ydata()[-1] == 1.0
+    assert line.get_xdata()[-1] == 9000.0
     _png(figure)
 
 

@@ -4,6 +4,7 @@ import itertools
 import math
 from collections import Counter
 from fractions import Fraction
+from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -17,12 +18,16 @@ from incidentkit.table.stats import (
     Grouping,
     GroupStats,
     _as_tuple,
+    _permutation_p_many,
     _replicates,
     _sorted_groups,
     compare_samples,
+    detectable_change,
     grouped_bootstrap,
+    grouped_intervals,
     grouped_kaplan_meier,
     grouped_summary,
+    order_statistic_ranks,
 )
 
 # --- references: plain loops -------------------------------------------------
@@ -426,6 +431,9 @@ def test_group_stats_exports():
         groups=np.array([1, 2]),
         count=np.array([2, 0]),
         missing=np.array([0, 1]),
+        zero=np.array([0, 0]),
+        negative=np.array([1, 0]),
+        invalid=np.array([1, 0]),
         mean=np.array([1.5, math.nan]),
         median=np.array([1.5, math.nan]),
         p90=np.array([1.9, math.nan]),
@@ -441,6 +449,9 @@ def test_group_stats_exports():
         "severity": 1,
         "count": 2,
         "missing": 0,
+        "zero": 0,
+        "negative": 1,
+        "invalid": 1,
         "mean": 1.5,
         "median": 1.5,
         "p90": 1.9,
@@ -455,6 +466,9 @@ def test_group_stats_exports():
         "severity",
         "count",
         "missing",
+        "zero",
+        "negative",
+        "invalid",
         "mean",
         "median",
         "p90",
@@ -584,3 +598,262 @@ def test_the_largest_resample_count_is_accepted():
     assert MAX_RESAMPLES == 1_000_000
     result = grouped_bootstrap([1.0, 2.0], Grouping([0, 0], 1), n=MAX_RESAMPLES)
     assert float(result.estimate[0]) == 1.5  # the median of 1 and 2
+
+
+# --- zero and negative values ------------------------------------------------
+
+
+@given(
+    values=st.lists(
+        st.sampled_from([-3.0, -0.0, 0.0, 2.0, 7.5, math.nan]), max_size=40
+    ),
+    drop=st.booleans(),
+)
+def test_zero_and_negative_counts_equal_a_loop(values, drop):
+    codes = [i % 2 for i in range(len(values))]
+    result = grouped_summary(
+        np.array(values, dtype=np.float64), Grouping(codes, 2), drop_negative=drop
+    )
+    for group in range(2):
+        rows = [v for v, c in zip(values, codes, strict=True) if c == group]
+        negative = sum(1 for v in rows if v < 0)
+        used = [v for v in rows if v == v and not (drop and v < 0)]
+        assert result.zero[group] == sum(1 for v in used if v == 0)
+        assert result.negative[group] == negative
+        assert result.invalid[group] == (negative if drop else 0)
+        assert result.count[group] == len(used)
+        assert result.missing[group] == sum(1 for v in rows if v != v)
+        if used:
+            assert result.min[group] == min(used)
+            assert result.median[group] == float(np.percentile(used, 50))
+
+
+# --- distribution-free quantile intervals ------------------------------------
+
+
+def binomial_cdfs(m: int, q: Fraction) -> list[Fraction]:
+    """P(B <= k) for k = -1 .. m, B ~ Binomial(m, q), exactly."""
+    total = Fraction(0)
+    out = [total]
+    for i in range(m + 1):
+        total += math.comb(m, i) * q**i * (1 - q) ** (m - i)
+        out.append(total)
+    return out
+
+
+def shortest_ranks_by_hand(m: int, q: Fraction, confidence: Fraction):
+    """Every (l, u) pair tried with exact fractions; the fewest ranks between."""
+    cdf = binomial_cdfs(m, q)  # cdf[k + 1] = P(B <= k)
+    best = None
+    for low in range(1, m + 1):
+        for high in range(low, m + 1):
+            covered = cdf[high] - cdf[low]  # P(low <= B <= high - 1)
+            if covered >= confidence:
+                if best is None or high - low < best[1] - best[0]:
+                    best = (low, high, covered)
+                break
+    return best
+
+
+@pytest.mark.parametrize("stat", ["median", "p90", "p95"])
+def test_order_statistic_ranks_are_the_shortest_exact_intervals(stat):
+    q = {"median": Fraction(1, 2), "p90": Fraction(9, 10), "p95": Fraction(19, 20)}
+    sizes = [*range(1, 21), 33, 40] if stat == "median" else [5, 28, 29, 30, 58, 59, 70]
+    low, high, reached = order_statistic_ranks(sizes, float(q[stat]), 0.95)
+    for m, lo, hi, got in zip(sizes, low, high, reached, strict=True):
+        best = shortest_ranks_by_hand(m, q[stat], Fraction(95, 100))
+        if best is None:
+            assert (lo, hi) == (0, 0)
+            assert math.isnan(got)
+            continue
+        assert hi - lo == best[1] - best[0], m
+        cdf = binomial_cdfs(m, q[stat])
+        exact = cdf[int(hi)] - cdf[int(lo)]
+        assert exact >= Fraction(95, 100)
+        assert got == pytest.approx(float(exact), abs=1e-12)
+
+
+def test_the_smallest_groups_with_a_95_percent_interval():
+    # 1 - q**m - (1 - q)**m >= 0.95 first at m = 6 (median), 29 (p90), 59 (p95).
+    for q, needed in ((0.5, 6), (0.9, 29), (0.95, 59)):
+        low, _, _ = order_statistic_ranks([needed - 1, needed], q, 0.95)
+        assert low.tolist()[0] == 0
+        assert low.tolist()[1] >= 1
+
+
+def true_quantiles(name: str) -> dict[str, float]:
+    # Quantiles of the distributions simulated below, from their formulas.
+    z = {0.5: 0.0, 0.9: 1.2815515655446004, 0.95: 1.6448536269514722}
+    if name == "lognormal":
+        return {
+            k: math.exp(1.5 * z[p])
+            for k, p in (("median", 0.5), ("p90", 0.9), ("p95", 0.95))
+        }
+    if name == "exponential":
+        return {"median": math.log(2), "p90": math.log(10), "p95": math.log(20)}
+    # 30% exactly zero, else log-normal(0, 1.5): P(X <= x) = 0.3 + 0.7 Φ(ln x / 1.5).
+    # The p-quantile solves Φ(ln x / 1.5) = (p - 0.3) / 0.7.
+    inner = {0.5: 2 / 7, 0.9: 6 / 7, 0.95: 6.5 / 7}
+    return {
+        k: math.exp(1.5 * NormalDist().inv_cdf(inner[p]))
+        for k, p in (("median", 0.5), ("p90", 0.9), ("p95", 0.95))
+    }
+
+
+def draw(name: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    if name == "lognormal":
+        return rng.lognormal(0.0, 1.5, shape)
+    if name == "exponential":
+        return rng.exponential(1.0, shape)
+    values = rng.lognormal(0.0, 1.5, shape)
+    values[rng.random(shape) < 0.3] = 0.0
+    return values
+
+
+TRIALS = 2000
+
+
+@pytest.mark.parametrize("name", ["lognormal", "zero-mixture", "exponential"])
+@pytest.mark.parametrize("n", [2, 3, 5, 10, 30, 100])
+def test_quantile_intervals_cover_what_they_claim(name, n):
+    # All trials at once: one group per trial, one call.
+    rng = np.random.default_rng(n * 7 + len(name))
+    values = draw(name, rng, (TRIALS, n)).ravel()
+    grouping = Grouping(np.repeat(np.arange(TRIALS), n), TRIALS)
+    truth = true_quantiles(name)
+    for stat in ("median", "p90", "p95"):
+        result = grouped_intervals(values, grouping, stat=stat, confidence=0.95)
+        given_ = ~np.isnan(result.low)
+        # An interval is given to every trial or to none: they share one size.
+        assert given_.all() or not given_.any()
+        if not given_.any():
+            assert all(r.startswith("too few incidents") for r in result.reason)
+            continue
+        assert (result.reached >= 0.95).all()
+        covered = (result.low <= truth[stat]) & (truth[stat] <= result.high)
+        # 0.95 less three binomial standard errors of 2,000 trials (0.015).
+        assert covered.mean() >= 0.93, (name, n, stat, covered.mean())
+
+
+def test_every_size_from_the_threshold_has_an_interval():
+    sizes = np.arange(1, 200)
+    codes = np.repeat(np.arange(sizes.size), sizes)
+    values = np.random.default_rng(0).exponential(1.0, codes.size)
+    result = grouped_intervals(values, Grouping(codes, sizes.size), stat="p90")
+    assert np.flatnonzero(~np.isnan(result.low))[0] + 1 == 29
+    assert (~np.isnan(result.low[28:])).all()
+
+
+def test_bootstrap_intervals_need_their_minimum():
+    values = np.arange(1.0, 41.0)
+    grouping = Grouping(np.repeat([0, 1], [10, 30]), 2)
+    result = grouped_intervals(
+        values, grouping, stat="median", method="bootstrap", seed=1
+    )
+    assert math.isnan(result.low[0])
+    assert result.reason[0] == (
+        "too few incidents: a bootstrap interval of a median needs 30, "
+        "this group has 10"
+    )
+    assert not math.isnan(result.low[1])
+    assert math.isnan(result.reached[1])  # known by simulation only
+    lowered = grouped_intervals(
+        values, grouping, stat="median", method="bootstrap", seed=1, min_count=5
+    )
+    assert not math.isnan(lowered.low[0])
+
+
+def test_interval_arguments_name_the_parameter():
+    grouping = Grouping([0], 1)
+    with pytest.raises(
+        ValidationError, match=r"method: expected one of auto, order, bootstrap \('x'\)"
+    ):
+        grouped_intervals([1.0], grouping, method="x")
+    with pytest.raises(
+        ValidationError, match="method: 'order' gives intervals of quantiles only"
+    ):
+        grouped_intervals([1.0], grouping, stat="mean", method="order")
+    with pytest.raises(
+        ValidationError, match="confidence: expected a number between 0 and 1"
+    ):
+        grouped_intervals([1.0], grouping, confidence=1.5)
+    with pytest.raises(ValidationError, match="min_count: must be at least 1"):
+        grouped_intervals([1.0], grouping, stat="mean", min_count=0)
+
+
+# --- compare under the null, and the smallest detectable change --------------
+
+
+def test_compare_p_value_is_rarely_below_005_under_the_null():
+    # Both samples from one log-normal: "p < 0.05" must be a ~5% event.
+    # 1,000 trials: the false-positive rate's standard error is 0.007.
+    rng = np.random.default_rng(12)
+    rejected = 0
+    trials = 1000
+    for trial in range(trials):
+        a = rng.lognormal(8.0, 1.2, 20)
+        b = rng.lognormal(8.0, 1.2, 25)
+        result = compare_samples(a, b, n=1, permutations=199, seed=trial)
+        rejected += result.p_value < 0.05
+    assert rejected / trials <= 0.065
+
+
+def test_permutation_p_values_of_many_trials_are_uniform_under_the_null():
+    # The vectorised test behind detectable_change, 2,000 trials at once.
+    rng = np.random.default_rng(3)
+    first = rng.exponential(1.0, (2000, 30))
+    second = rng.exponential(1.0, (2000, 30))
+    p = _permutation_p_many(first, second, 0.5, 199, rng)
+    assert (p < 0.05).mean() <= 0.065
+
+
+def test_detectable_change_by_hand_on_a_clear_case():
+    # Values 1..200 (about uniform), 200 a side. The median of 200 draws has
+    # standard error 1 / (2 f sqrt(n)) = 200 / (2 sqrt(200)) = 7.1, a
+    # difference of two 10; 80% power at the 5% level needs a shift of
+    # (1.96 + 0.84) x 10 = 28 in a median of 100 by normal theory: a change
+    # of 0.28 at best. A permutation test of medians does a little worse.
+    values = np.arange(1.0, 201.0)
+    found = detectable_change(values, values, seed=2, trials=200, permutations=99)
+    assert found.change is not None
+    assert 0.25 <= found.change <= 0.5
+    assert found.reached >= 0.8
+    assert found.summary().startswith("With 200 and 200 incidents, only a change of")
+
+
+def test_detectable_change_grows_as_samples_shrink():
+    rng = np.random.default_rng(5)
+    big = rng.lognormal(8.0, 1.0, 400)
+    small = detectable_change(big[:15], big[15:30], seed=1, trials=100, permutations=99)
+    large = detectable_change(big[:200], big[200:], seed=1, trials=100, permutations=99)
+    assert large.change is not None
+    assert small.change is None or small.change > large.change
+
+
+def test_detectable_change_says_a_zero_median_cannot_change():
+    found = detectable_change([0.0, 0.0, 0.0, 5.0], [0.0, 0.0, 7.0], seed=1)
+    assert found.change is None
+    assert found.summary() == (
+        "With 4 and 3 incidents, no relative change is detectable: "
+        "the median of the values is 0 (most are zero)."
+    )
+
+
+def test_compare_summary_says_what_is_detectable():
+    rng = np.random.default_rng(7)
+    result = compare_samples(
+        rng.lognormal(8, 1, 34), rng.lognormal(8, 1, 41), seed=1, detectable=True
+    )
+    assert result.detectable is not None
+    assert result.summary().splitlines()[-1].startswith("With 34 and 41 incidents, ")
+
+
+def test_detectable_change_arguments():
+    with pytest.raises(
+        ValidationError, match=r"alpha: expected a number between 0 and 1 \(2\)"
+    ):
+        detectable_change([1.0], alpha=2)
+    with pytest.raises(ValidationError, match="trials: must be at least 1"):
+        detectable_change([1.0], trials=0)
+    with pytest.raises(ValidationError, match="a: no values"):
+        detectable_change([math.nan])

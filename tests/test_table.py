@@ -60,6 +60,11 @@ def synthetic() -> list[IncidentRecord]:
     return list(synth.generate(2500, seed=20240601))
 
 
+def same_score(column_value: float, score: float | None) -> bool:
+    """A table's impact_score cell against the one-incident score (None: NaN)."""
+    return math.isnan(column_value) if score is None else column_value == score
+
+
 def assert_same_table(a: IncidentTable, b: IncidentTable) -> None:
     """Same columns, dtypes, values (NaN and NaT equal), codes and labels."""
     assert a.columns == b.columns
@@ -115,7 +120,7 @@ def assert_rows_match_one_incident_functions(
             assert got == want or (math.isnan(got) and math.isnan(want)), name
         score, user_minutes = expected_impact(rec, durations.milestones)
         assert columns["impact_score"][row] == pytest.approx(
-            score, rel=1e-12, abs=1e-12
+            score, rel=1e-12, abs=1e-12, nan_ok=True
         )
         if user_minutes is None:
             assert math.isnan(columns["user_minutes"][row])
@@ -190,6 +195,8 @@ def expected_impact(rec, found):
                      "no_workaround", "duration"):  # fmt: skip
             values[name] *= 0.25
     score = min(100.0, sum(_WEIGHTS[name] * value for name, value in values.items()))
+    if impact is None and customer is None:
+        score = math.nan  # SPEC §7: no impact data, no score
     users = get(customer, "affected_users")
     user_minutes = (
         None if users is None or span is None else users * span.total_seconds() / 60
@@ -447,7 +454,8 @@ def test_any_policy_gives_the_columns_of_the_one_incident_functions(drawn, as_of
             ), name
         level = policy.level(rec.incident.severity)
         assert table["severity"][row] == (-1 if level is None else level)
-        assert table["impact_score"][row] == impact_score(rec, policy=policy).score
+        score = impact_score(rec, policy=policy).score
+        assert same_score(table["impact_score"][row], score)
         coverage = action_item_coverage(rec, as_of=as_of, policy=policy)
         coverages.append((level, coverage))
         assert table["action_items"][row] == len(rec.action_items)
@@ -545,7 +553,9 @@ def test_non_default_policies_give_the_same_columns_both_ways(tmp_path, syntheti
     assert loaded.policy == built.policy == policy
     assert "action_items_runbook" in loaded.columns
     for row, rec in enumerate(synthetic[:200]):
-        assert loaded["impact_score"][row] == impact_score(rec, policy=policy).score
+        assert same_score(
+            loaded["impact_score"][row], impact_score(rec, policy=policy).score
+        )
         found = milestones(rec, policy=policy).detected
         assert micros(found) == (
             None
@@ -981,12 +991,21 @@ def test_group_stats_with_negative_spans_and_every_method():
         )
         rows.append(attrs.evolve(base, incident=incident))
     table = IncidentTable.from_records(rows)
-    # detected 14:20: declared − detected = minutes − 5.
+    # detected 14:20: declared − detected = minutes − 5: −35, −10, 5, 15, 40.
     for method in ("sort", "select", "auto"):
+        kept = table.group_stats("time_to_declare", method=method, keep_negative=True)
+        assert kept.min.tolist() == [-35 * 60.0]
+        assert kept.median.tolist() == [5 * 60.0]
+        assert kept.max.tolist() == [40 * 60.0]
+        assert (kept.negative.tolist(), kept.invalid.tolist()) == ([2], [0])
+        # By default the two negative spans are data errors, left out.
         stats = table.group_stats("time_to_declare", method=method)
-        assert stats.min.tolist() == [-35 * 60.0]
-        assert stats.median.tolist() == [5 * 60.0]
-        assert stats.max.tolist() == [40 * 60.0]
+        assert stats.count.tolist() == [3]
+        assert (stats.negative.tolist(), stats.invalid.tolist()) == ([2], [2])
+        assert stats.missing.tolist() == [0]
+        assert stats.min.tolist() == [5 * 60.0]
+        assert stats.median.tolist() == [15 * 60.0]
+        assert stats.mean.tolist() == [20 * 60.0]
 
 
 def test_bootstrap_on_the_table(synthetic):

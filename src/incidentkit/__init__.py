@@ -82,6 +82,7 @@ from incidentkit.table.stats import (
     BootstrapStats,
     Comparison,
     GroupStats,
+    IntervalStats,
     SurvivalStats,
 )
 
@@ -121,6 +122,7 @@ __all__ = [
     "IncidentField",
     "IncidentRecord",
     "IncidentTable",
+    "IntervalStats",
     "LatestEvent",
     "LoadResult",
     "MilestonePolicy",

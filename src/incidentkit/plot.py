@@ -404,8 +404,11 @@ def durations(
     Incident durations are heavy-tailed, so a duration is drawn on a log
     axis, where a log-normal looks symmetric and a factor of two is the same
     distance everywhere. Values that are missing (open incidents) are left
-    out, and so are values at or below zero on a log axis; the legend gives
-    each group's sample size and says how many were left out.
+    out, and so are negative durations (data errors, left out of every
+    figure as invalid). Zero durations count: on a log axis, which has no
+    zero, the curve starts at the share of incidents at or below zero. The
+    legend gives each group's sample size and says how many were at zero
+    and how many were left out.
 
     Args:
         table: An :class:`~incidentkit.IncidentTable`.
@@ -464,22 +467,32 @@ def durations(
     drawn: list[NDArray[np.float64]] = []
     for slot, index in enumerate(keep):
         sample = samples[index]
-        left_out = 0
+        invalid = 0
+        if as_time:
+            # As in group_stats: a negative duration is a data error.
+            invalid = int(np.count_nonzero(sample < 0))
+            sample = sample[sample >= 0]
+        used = sample.size
+        at_or_below_zero = int(np.count_nonzero(sample <= 0))
         if use_log:
-            positive = sample[sample > 0]
-            left_out = sample.size - positive.size
-            sample = positive
+            sample = sample[sample > 0]
         drawn.append(sample)
         median = medians.get(names[index], float("nan"))
-        label = _legend_label(
-            f"{names[index]} (n={samples[index].size:,}, median {show(median)})"
-        )
-        if left_out:
-            label += f", {left_out:,} ≤ 0 not shown"
+        label = _legend_label(f"{names[index]} (n={used:,}, median {show(median)})")
+        if use_log and at_or_below_zero:
+            label += f", {at_or_below_zero / used:.0%} at ≤ 0"
+        if invalid:
+            label += f", {invalid:,} negative left out"
         colour = _GROUP_COLOURS[slot % len(_GROUP_COLOURS)]
         if kind == "ecdf":
             if sample.size:
-                shares = np.arange(1, sample.size + 1) / sample.size
+                # Shares of all the values used, the ones at or below zero
+                # (off a log axis) included: the curve starts at their share.
+                below = used - sample.size
+                shares = np.arange(below + 1, used + 1) / used
+                if below:
+                    sample = np.concatenate([[sample[0] / 2], sample])
+                    shares = np.concatenate([[below / used], shares])
                 ax.step(sample, shares, where="post", color=colour, label=label)
             else:
                 ax.plot([], [], color=colour, label=label)
@@ -555,23 +568,28 @@ def trend(
     seed: int = 0,
     confidence: float = 0.95,
     width: float = 9.0,
+    method: str = "order",
 ) -> Figure:
-    """Median and p90 of a column per period, with bootstrap bands and counts.
+    """Median and p90 of a column per period, with interval bands and counts.
 
     The statistics are :meth:`IncidentTable.group_stats`'s by ``month`` (of
-    ``declared_at``), the bands :meth:`IncidentTable.bootstrap`'s percentile
-    intervals. A lower panel shows how many incidents each period has, and
-    how many of them lack a value: a band is wide, and a change within it
-    is noise, when the count is small.
+    ``declared_at``), the bands :meth:`IncidentTable.intervals`'s:
+    distribution-free, drawn only for the months that have an interval at
+    ``confidence`` (a 95% band of a median needs 6 incidents in the month,
+    of a p90 29); the title says how many months have none. A lower panel
+    shows how many incidents each period has, and how many of them lack a
+    value: a band is wide, and a change within it is noise, when the count
+    is small.
 
     Args:
         table: An :class:`~incidentkit.IncidentTable`.
         column: A numeric column.
         freq: The period; ``"month"``.
-        n: Bootstrap resamples.
+        n: Bootstrap resamples (``method="bootstrap"`` only).
         seed: Seed of the bootstrap, for the same bands every time.
         confidence: Coverage of the bands.
         width: Figure width in inches.
+        method: ``"order"`` (order statistics) or ``"bootstrap"``.
 
     Returns:
         The figure, with two axes: the statistics, and the counts.
@@ -597,8 +615,14 @@ def trend(
 
     stats = table.group_stats(column, by="month")
     bands = {
-        stat: table.bootstrap(
-            column, stat, by="month", n=n, seed=seed, confidence=confidence
+        stat: table.intervals(
+            column,
+            stat,
+            by="month",
+            confidence=confidence,
+            method=method,
+            n=n,
+            seed=seed,
         )
         for stat in ("median", "p90")
     }
@@ -627,18 +651,37 @@ def trend(
         values = getattr(stats, stat) / scale
         band = bands[stat]
         ax.plot(x, values, marker="o", markersize=3.5, color=colours[stat], label=stat)
+        # No band where a month has no interval: a band there would claim a
+        # coverage it does not have. A lone month with one shows as a bar.
+        available = band.available
         ax.fill_between(
             x,
             band.low / scale,
             band.high / scale,
+            where=available,
             color=colours[stat],
             alpha=0.18,
             linewidth=0,
             label=f"{stat} {confidence:.0%} interval",
         )
+        ax.vlines(
+            x[available],
+            band.low[available] / scale,
+            band.high[available] / scale,
+            color=colours[stat],
+            alpha=0.35,
+            linewidth=3,
+        )
     ax.set_ylabel(f"{column} ({unit})" if unit else column)
     ax.set_ylim(bottom=0)
-    title = f"{column} by month: median and p90, bootstrap {confidence:.0%} bands"
+    title = f"{column} by month: median and p90, {confidence:.0%} bands"
+    without = [
+        f"{stat} in {int((~bands[stat].available).sum())} of {len(stats)}"
+        for stat in ("median", "p90")
+        if not bands[stat].available.all()
+    ]
+    if without:
+        title += "; no band (too few incidents): " + ", ".join(without) + " months"
     ax.set_title(_literal(title, MAX_TITLE), loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8, loc="upper left")

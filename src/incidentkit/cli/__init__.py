@@ -373,7 +373,22 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument(
         "--ci",
         action="store_true",
-        help="add bootstrap confidence intervals for the median and p90",
+        help="add confidence intervals for the median and p90: distribution-free "
+        "(order statistics) with the confidence each reaches, or 'too few "
+        "incidents' where the group is too small for one",
+    )
+    stats.add_argument(
+        "--interval-method",
+        choices=("order", "bootstrap"),
+        default="order",
+        help="order statistics (default) or the percentile bootstrap, given only "
+        "for groups large enough for it to hold",
+    )
+    stats.add_argument(
+        "--keep-negative",
+        action="store_true",
+        help="keep negative durations (resolved before started) in the figures; "
+        "by default they are left out and counted as invalid",
     )
     stats.add_argument(
         "--confidence",
@@ -385,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--resamples",
         type=_resamples,
         default=1000,
-        help="bootstrap resamples (default: 1000)",
+        help="bootstrap resamples, with --interval-method bootstrap (default: 1000)",
     )
     stats.add_argument(
         "--seed",
@@ -447,6 +462,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say(err, "interrupted")
         return 130
+    except ImportError as exc:
+        # An optional extra the command needs (scipy for --ci): its message
+        # says which one to install.
+        _say(err, f"incidentkit: {exc}")
+        return EXIT_USAGE
     except (OSError, ValueError) as exc:
         # Writing the output failed: a full disk (ENOSPC), a stream closed
         # while running ("I/O operation on closed file"). Bad data and bad

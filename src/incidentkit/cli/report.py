@@ -128,6 +128,7 @@ def report_data(
         },
         "impact": {
             "score": impact.score,
+            "score_unknown_reason": impact.reason,
             "user_minutes": impact.user_minutes,
             "impact_duration": _seconds(impact.impact_duration),
             "components": {
@@ -227,8 +228,11 @@ def _report_sections(
         )
 
     impact_data = data["impact"]
+    score = impact_data["score"]
     impact = _Section(
-        f"Impact score {impact_data['score']:.1f} / 100",
+        "Impact score unknown: " + impact_data["score_unknown_reason"]
+        if score is None
+        else f"Impact score {score:.1f} / 100",
         f"user-minutes {format_number(impact_data['user_minutes'])}",
     )
     impact.table(

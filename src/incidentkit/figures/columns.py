@@ -143,6 +143,9 @@ class ImpactInputs:
     data_loss: BoolArray
     security_breach: BoolArray
     customer_facing: TextColumn
+    # False when the record has no impact section and no customer impact in
+    # its resolution: nothing to score, so the score is unknown (SPEC §7).
+    has_data: BoolArray
 
 
 @attrs.frozen(eq=False)
@@ -202,6 +205,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
     data_loss: list[bool] = []
     breach: list[bool] = []
     facing: list[bool | None] = []
+    has_data: list[bool] = []
     item_row: list[int] = []
     item_type: list[str | None] = []
     item_status: list[str | None] = []
@@ -246,6 +250,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
             facing.append(impact.customer_facing)
         resolution = rec.resolution
         customer = None if resolution is None else resolution.customer_impact
+        has_data.append(impact is not None or customer is not None)
         if customer is None:
             users.append(None)
             failed.append(np.nan)
@@ -292,6 +297,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
             data_loss=np.array(data_loss, dtype=bool),
             security_breach=np.array(breach, dtype=bool),
             customer_facing=TextColumn(facing),
+            has_data=np.array(has_data, dtype=bool),
         ),
         items=ItemColumns(
             row=np.array(item_row, dtype=np.int64),

@@ -68,6 +68,7 @@ from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "COMPONENT_GROUPS",
+    "NO_IMPACT_DATA",
     "ImpactColumns",
     "ImpactComponent",
     "ImpactScales",
@@ -303,12 +304,22 @@ class ImpactComponent:
     group: str = ""
 
 
+#: The reason an impact score is unknown.
+NO_IMPACT_DATA: Final = (
+    "no impact data: no impact section and no customer impact in the resolution"
+)
+
+
 @attrs.frozen
 class ImpactScore:
     """An impact score and what it is made of.
 
     Attributes:
-        score: 0 to 100, the sum of the components' contributions.
+        score: 0 to 100, the sum of the components' contributions; ``None``
+            when the record holds no impact data (no ``impact`` section and
+            no customer impact in the resolution): duration alone never makes
+            an impact score. The components are still listed, for what they
+            read.
         components: Component name → :class:`ImpactComponent`, in the order of
             :class:`ImpactWeights`.
         user_minutes: Affected users × impact duration in minutes; ``None``
@@ -316,12 +327,15 @@ class ImpactScore:
             order, as the duration is).
         impact_duration: ``started`` → ``mitigated`` (→ ``resolved`` when
             there is no ``mitigated``), or ``None``.
+        reason: Why :attr:`score` is ``None`` (:data:`NO_IMPACT_DATA`), else
+            ``None``.
     """
 
-    score: float
+    score: float | None
     components: Mapping[str, ImpactComponent] = attrs.field(hash=False)
     user_minutes: float | None
     impact_duration: timedelta | None = None
+    reason: str | None = None
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
@@ -358,7 +372,8 @@ class ImpactColumns:
             of :class:`ImpactWeights`: the harm on its scale, damped for
             internal incidents.
         contributions: ``100 × weight × value / Σ weights``, same shape.
-        score: The scores, 0 to 100.
+        score: The scores, 0 to 100; NaN for an incident with no impact
+            data (no ``impact`` section and no customer impact).
         user_minutes: Affected users × impact minutes; NaN when unknown.
         start, end: The impact's bounds in µs since 1970 UTC (NaT unknown).
     """
@@ -439,7 +454,9 @@ def impact_columns(
     total_points = contributions[:, 0].copy()
     for position in range(1, len(names)):
         total_points += contributions[:, position]
-    score = np.minimum(100.0, total_points)
+    # Without any impact data only the duration would score: a number that
+    # measures how long, not how bad. Unknown stays unknown (SPEC §7).
+    score = np.where(inputs.has_data, np.minimum(100.0, total_points), np.nan)
     return ImpactColumns(
         values=matrix,
         contributions=contributions,
@@ -475,11 +492,13 @@ def score_impact(
     start, end = int(result.start[0]), int(result.end[0])
     duration = None if NAT in (start, end) else timedelta(microseconds=end - start)
     users = columns.impact.affected_users_exact[0]
+    known = bool(columns.impact.has_data[0])
     return ImpactScore(
-        score=float(result.score[0]),
+        score=float(result.score[0]) if known else None,
         components=components,
         user_minutes=None
         if users is None or duration is None
         else float(result.user_minutes[0]),
         impact_duration=duration,
+        reason=None if known else NO_IMPACT_DATA,
     )

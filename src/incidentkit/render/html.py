@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -53,7 +54,7 @@ from incidentkit.figures.timeline import (
 )
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table.frame import IncidentTable
-from incidentkit.table.stats import BootstrapStats, GroupStats
+from incidentkit.table.stats import BootstrapStats, GroupStats, IntervalStats
 
 __all__ = [
     "MAX_EVENTS",
@@ -68,6 +69,7 @@ __all__ = [
     "format_timestamp",
     "group_stats_html",
     "impact_score_html",
+    "interval_stats_html",
     "phase_durations_html",
     "record_html",
     "table_html",
@@ -264,7 +266,12 @@ def impact_score_html(score: ImpactScore) -> str:
     )
     minutes = score.user_minutes
     detail = f"user-minutes {format_number(minutes)}"
-    return _wrap(_heading(f"Impact score {score.score:.1f} / 100", detail), components)
+    heading = (
+        f"Impact score unknown ({score.reason})"
+        if score.score is None
+        else f"Impact score {score.score:.1f} / 100"
+    )
+    return _wrap(_heading(heading, detail), components)
 
 
 def communications_summary_html(summary: CommunicationsSummary) -> str:
@@ -429,7 +436,7 @@ def _value_cell(value: object, seconds: bool) -> str:
     return str(value)
 
 
-def _group_labels(stats: GroupStats | BootstrapStats) -> list[str]:
+def _group_labels(stats: GroupStats | BootstrapStats | IntervalStats) -> list[str]:
     """A printable label per group: ``SEV1``, ``2024-01``, ``a / b``."""
     groups = np.asarray(stats.groups)
     keys = tuple(getattr(stats, "by", ()) or ())
@@ -477,6 +484,9 @@ def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
     column = getattr(stats, "column", None)
     as_time = _is_duration(column) if seconds is None else seconds
     names = ("median", "p90", "p95", "mean", "min", "max")
+    # Zero, negative and invalid counts, when the summary has them (a
+    # GroupStats does; a look-alike built by hand may not).
+    counts = [name for name in ("zero", "negative", "invalid") if hasattr(stats, name)]
     labels = _group_labels(stats)
     shown = labels[: MAX_ROWS * 4]
     rows = []
@@ -486,6 +496,7 @@ def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
             f"{int(stats.count[position]):,}",
             f"{int(stats.missing[position]):,}",
         ]
+        row.extend(f"{int(getattr(stats, name)[position]):,}" for name in counts)
         row.extend(
             _value_cell(float(getattr(stats, name)[position]), as_time)
             for name in names
@@ -493,9 +504,15 @@ def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
         rows.append(row)
     keys = tuple(getattr(stats, "by", ()) or ())
     table = _table(
-        (" / ".join(keys) or "group", "count", "missing", *names),
+        (
+            " / ".join(keys) or "group",
+            "count",
+            "missing",
+            *counts,
+            *names,
+        ),
         rows,
-        numeric=(False, *([True] * (2 + len(names)))),
+        numeric=(False, *([True] * (2 + len(counts) + len(names)))),
     )
     title = str(column) if column else "Group statistics"
     if keys:
@@ -545,6 +562,59 @@ def bootstrap_stats_html(stats: BootstrapStats) -> str:
     )
     detail = f"bootstrap, {stats.n:,} resamples"
     return _wrap(_heading(title, detail), table)
+
+
+def interval_stats_html(stats: IntervalStats) -> str:
+    """A statistic by group with its interval, the confidence it reaches, or why none.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.table.frame import IncidentTable
+        >>> table = IncidentTable.from_records([ik.example()] * 3)
+        >>> ci = table.intervals("time_to_resolve", by="severity")
+        >>> "too few incidents" in interval_stats_html(ci)
+        True
+    """
+    as_time = _is_duration(stats.column)
+    labels = _group_labels(stats)
+    rows = []
+    for i, label in enumerate(labels[: MAX_ROWS * 4]):
+        reason = stats.reason[i]
+        if reason is None:
+            interval = (
+                f"{_value_cell(float(stats.low[i]), as_time)} – "
+                f"{_value_cell(float(stats.high[i]), as_time)}"
+            )
+            reached = float(stats.reached[i])
+            level = "simulated" if math.isnan(reached) else f"{reached:.1%}"
+        else:
+            # The first words: "too few incidents" (the rest is in .reason).
+            interval, level = str(reason).split(":")[0], "—"
+        rows.append(
+            (
+                label,
+                f"{int(stats.count[i]):,}",
+                _value_cell(float(stats.estimate[i]), as_time),
+                interval,
+                level,
+            )
+        )
+    keys = tuple(stats.by)
+    table = _table(
+        (
+            " / ".join(keys) or "group",
+            "count",
+            stats.stat,
+            f"{stats.confidence:.0%} interval",
+            "reached",
+        ),
+        rows,
+        numeric=(False, True, True, True, True),
+    )
+    title = f"{stats.stat} of {stats.column}" + (
+        f" by {', '.join(keys)}" if keys else ""
+    )
+    return _wrap(_heading(title, stats.method), table)
 
 
 #: Columns shown first in a table's preview, when present.
@@ -618,3 +688,4 @@ _display.html.register(ActionItemCoverage, action_item_coverage_html)
 _display.html.register(IncidentTable, table_html)
 _display.html.register(GroupStats, group_stats_html)
 _display.html.register(BootstrapStats, bootstrap_stats_html)
+_display.html.register(IntervalStats, interval_stats_html)
