@@ -195,6 +195,24 @@ def test_ik103_unknown_label(example_doc):
     assert "Policy().with_labels({'urgent': <level>})" in finding.message
 
 
+def test_no_severity_is_an_info_not_an_error(example_doc):
+    # SPEC §10: a source without a severity gives None, unknown, not an error.
+    example_doc["incident"]["severity"] = None
+    assert run(example_doc, "IK103") == []
+    (finding,) = run(example_doc, "IK104")
+    assert where([finding]) == [("info", "incident.severity")]
+    assert "no severity is recorded" in finding.message
+    # The severity-dependent rules do not judge it (the example needs SEV1).
+    assert run(example_doc, "IK101") == []
+    assert run(example_doc, "IK102") == []
+    rec = ik.from_dict(example_doc)
+    assert not [f for f in ik.check(rec) if f.level == "error"]
+
+
+def test_ik104_not_on_a_recorded_severity(example_doc):
+    assert run(example_doc, "IK104") == []
+
+
 def test_ik103_not_when_the_policy_maps_the_word(example_doc):
     example_doc["incident"]["severity"] = "urgent"
     policy = ik.Policy().with_labels({"urgent": 1})

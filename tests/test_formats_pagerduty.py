@@ -138,7 +138,7 @@ def test_first_acknowledgement_is_the_earliest_not_the_first_listed(resolved_doc
         ({"name": "P3", "summary": "P3"}, "P3"),
         ({"summary": "P5"}, "P5"),  # a priority reference without its name
         ({"name": "SEV-2 Major", "summary": "SEV-2 Major"}, "SEV-2 Major"),
-        (None, ""),  # priorities switched off: no severity, not the urgency
+        (None, None),  # priorities switched off: no severity, not the urgency
     ],
 )
 def test_priority_becomes_severity(resolved_doc, priority, severity):
@@ -158,7 +158,7 @@ def test_an_open_incident_without_its_log():
     rec = from_pagerduty(fixture(ACKNOWLEDGED))
     assert rec.incident.status == "acknowledged"
     assert rec.incident.resolved_at is None
-    assert rec.incident.severity == ""
+    assert rec.incident.severity is None
     # created_at 22:03:15+02:00 is 20:03:15 UTC.
     assert rec.incident.declared_at == at("2024-05-07T20:03:15Z")
     # No log entries: the earliest current acknowledgement (Tomás, 22:05:02
