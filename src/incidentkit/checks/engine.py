@@ -51,6 +51,7 @@ from incidentkit.checks.rules import (
 )
 from incidentkit.figures.actions import _as_of_day as _coverage_day
 from incidentkit.figures.policy import DEFAULT_POLICY, Policy
+from incidentkit.formats import source_format
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
@@ -94,10 +95,13 @@ def _check_one(
     rec: IncidentRecord, policy: Policy, rules: CheckPolicy, day: date | None
 ) -> list[Finding]:
     ctx = Context(rec, policy, rules, day)
+    source = source_format(rec)
     findings = []
     for code in rules.enabled:
         level = rules.level_of(code)
         assert level is not None
+        if source is not None and source in RULES[code].not_for:
+            continue
         for path, message in IMPLEMENTATIONS[code](ctx):
             findings.append(Finding(code, level, path, message))
     findings.sort(key=sort_key)

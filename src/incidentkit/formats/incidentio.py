@@ -55,7 +55,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Final
 
-from incidentkit.formats._reader import JSONObject, Reader, child
+from incidentkit.formats._reader import JSONObject, Reader, child, incident_extra
 from incidentkit.records.converter import format_timestamp
 from incidentkit.records.schema import (
     ActionItem,
@@ -444,7 +444,7 @@ def from_incidentio(data: object, *, assume_utc: bool = False) -> IncidentRecord
             declared_at=created_at if reported is None else reported[1],
             resolved_at=None if resolved is None else resolved[1],
             commander=lead,
-            extra={"incidentio": source} if source else {},
+            extra=incident_extra("incidentio", source),
         ),
         events=tuple(events),
         action_items=tuple(action_items),

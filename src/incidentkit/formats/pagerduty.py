@@ -58,7 +58,13 @@ from typing import Final
 
 import attrs
 
-from incidentkit.formats._reader import JSONObject, Reader, child, chronological
+from incidentkit.formats._reader import (
+    JSONObject,
+    Reader,
+    child,
+    chronological,
+    incident_extra,
+)
 from incidentkit.records.schema import (
     Event,
     EventType,
@@ -187,9 +193,13 @@ def _log_entries(
             people.append((person, "acknowledger" if acked else "responder"))
             times.append(time)
     entries = [entry for entry in read if entry is not None]
+    # A log whose entries share one time (a trigger acknowledged in the same
+    # second) is ordered by where its trigger is: it opens the incident.
+    types = [entry.type for entry in entries]
+    newest = bool(types) and types[-1] == "trigger_log_entry" != types[0]
     return (
-        chronological(entries, [entry.time for entry in entries]),
-        chronological(people, times),
+        chronological(entries, [entry.time for entry in entries], newest_first=newest),
+        chronological(people, times, newest_first=newest),
     )
 
 
@@ -335,7 +345,7 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
             declared_at=created_at,
             resolved_at=resolved_at,
             service=service,
-            extra={"pagerduty": source} if source else {},
+            extra=incident_extra("pagerduty", source),
         ),
         events=tuple(events),
         participants=tuple(
