@@ -7,6 +7,7 @@ into ``_generated/``, which ``rules.md`` includes and git ignores.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,18 @@ def _family_title(family: str) -> str:
     return family.replace("_", " ").capitalize()  # action_items -> Action items
 
 
+def _not_for(reasons: Mapping[str, str]) -> list[str]:
+    """The formats a rule skips, and why, as Markdown lines."""
+    if not reasons:
+        return []
+    return [
+        "**Not applied** to records imported from (they cannot satisfy it):",
+        "",
+        *[f"- `{source}`: {why}." for source, why in reasons.items()],
+        "",
+    ]
+
+
 def rules_markdown() -> str:
     """The "All rules" table and one section per rule, from ``RULES``."""
     lines = [
@@ -74,6 +87,28 @@ def rules_markdown() -> str:
         lines.append(
             f"| [{code}](#{anchor}) | `{rule.name}` | {rule.level} | {rule.summary} |"
         )
+    skipped: dict[str, list[str]] = {}
+    for code, rule in RULES.items():
+        for source in rule.not_for:
+            skipped.setdefault(source, []).append(
+                f"[{code}](#{code.lower()}-{rule.name})"
+            )
+    if skipped:
+        lines += [
+            "",
+            "## Rules skipped per source format",
+            "",
+            'Records imported from another tool (`incident.extra["source"]'
+            '["format"]`, see the page on importing) are not judged by rules that '
+            "the tool cannot satisfy:",
+            "",
+            "| source format | rules not applied |",
+            "| --- | --- |",
+            *[
+                f"| `{source}` | {', '.join(codes)} |"
+                for source, codes in sorted(skipped.items())
+            ],
+        ]
     for number, family in enumerate(FAMILIES, start=1):
         lines += [
             "",
@@ -95,6 +130,7 @@ def rules_markdown() -> str:
                 "",
                 rule.rationale,
                 "",
+                *_not_for(rule.not_for),
                 "Bad:",
                 "",
                 "```text",

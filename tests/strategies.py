@@ -86,7 +86,7 @@ def incidents(moments: st.SearchStrategy[datetime] = timestamps) -> Any:
         Incident,
         id=texts,
         title=texts,
-        severity=severities,
+        severity=st.none() | severities,
         status=st.sampled_from(["resolved", "investigating", "monitoring", "closed"]),
         declared_at=moments,
         resolved_at=st.none() | moments,

@@ -195,6 +195,24 @@ def test_ik103_unknown_label(example_doc):
     assert "Policy().with_labels({'urgent': <level>})" in finding.message
 
 
+def test_no_severity_is_an_info_not_an_error(example_doc):
+    # SPEC §10: a source without a severity gives None, unknown, not an error.
+    example_doc["incident"]["severity"] = None
+    assert run(example_doc, "IK103") == []
+    (finding,) = run(example_doc, "IK104")
+    assert where([finding]) == [("info", "incident.severity")]
+    assert "no severity is recorded" in finding.message
+    # The severity-dependent rules do not judge it (the example needs SEV1).
+    assert run(example_doc, "IK101") == []
+    assert run(example_doc, "IK102") == []
+    rec = ik.from_dict(example_doc)
+    assert not [f for f in ik.check(rec) if f.level == "error"]
+
+
+def test_ik104_not_on_a_recorded_severity(example_doc):
+    assert run(example_doc, "IK104") == []
+
+
 def test_ik103_not_when_the_policy_maps_the_word(example_doc):
     example_doc["incident"]["severity"] = "urgent"
     policy = ik.Policy().with_labels({"urgent": 1})
@@ -1162,3 +1180,121 @@ def test_check_names_a_bad_record_and_policy() -> None:
     with pytest.raises(ik.ValidationError) as info:
         check(ik.example(), rules="x")  # type: ignore[arg-type]
     assert info.value.errors == ["rules: expected a CheckPolicy, got str"]
+
+
+# --- records imported from other tools (#13) ----------------------------------
+
+
+def _codes(rec: ik.IncidentRecord) -> set[str]:
+    return {finding.code for finding in check(rec)}
+
+
+def test_rules_a_source_cannot_satisfy_do_not_run_on_its_records(example_doc):
+    # A SEV1 without postmortem or detection/prevention items: IK505 and IK507.
+    example_doc["resolution"].pop("postmortem_scheduled", None)
+    for event in example_doc["events"]:
+        event.get("metadata", {}).pop("postmortem_scheduled", None)
+    example_doc["action_items"] = [{"title": "Write it up", "type": "process"}]
+    own = ik.from_dict(example_doc)
+    assert {"IK505", "IK507"} <= _codes(own)
+    for source in ("statuspage", "pagerduty", "incidentio"):
+        extra = {**own.incident.extra, "source": {"format": source}}
+        imported = attrs.evolve(own, incident=attrs.evolve(own.incident, extra=extra))
+        assert ik.formats.source_format(imported) == source
+        assert not {"IK505", "IK507"} & _codes(imported), source
+    # An item without deadline: IK502, except for incident.io follow-ups.
+    assert "IK502" in _codes(own)
+    follow_up = attrs.evolve(
+        own,
+        incident=attrs.evolve(own.incident, extra={"source": {"format": "incidentio"}}),
+    )
+    assert "IK502" not in _codes(follow_up)
+
+
+def test_every_not_for_entry_names_a_format_and_why():
+    formats = set(ik.formats.IMPORTERS)
+    declared = {code: rule.not_for for code, rule in RULES.items() if rule.not_for}
+    assert set(declared) == {"IK502", "IK505", "IK507"}
+    for reasons in declared.values():
+        assert set(reasons) <= formats
+        assert all(why.strip() for why in reasons.values())
+
+
+def test_importers_say_their_format():
+    for path in sorted((REPO / "tests" / "fixtures" / "statuspage").glob("*.json")):
+        rec = ik.load(path, format="statuspage")
+        assert ik.formats.source_format(rec) == "statuspage"
+        assert not {"IK505", "IK507"} & _codes(rec)
+    assert ik.formats.source_format(ik.example()) is None
+
+
+@pytest.mark.parametrize(
+    ("apart", "found"),
+    [(timedelta(milliseconds=52), None), (timedelta(seconds=2), "2 s out of order")],
+)
+def test_ik201_tolerates_milliseconds(apart, found):
+    # A Statuspage-like record: the mitigation 52 ms before the identification.
+    identified = datetime(2024, 1, 15, 10, 20, tzinfo=timezone.utc)
+    doc = minimal()
+    doc["events"] = [
+        {
+            "timestamp": "2024-01-15T10:20:00Z",
+            "type": "communication",
+            "metadata": {"status": "identified"},
+        },
+        {
+            "timestamp": (identified - apart).isoformat().replace("+00:00", "Z"),
+            "type": "mitigation",
+        },
+    ]
+    findings = run(doc, "IK201")
+    if found is None:
+        assert findings == []
+    else:
+        (finding,) = findings
+        assert found in finding.message
+
+
+def test_ik201_tolerance_is_a_policy():
+    doc = minimal()
+    doc["events"] = [
+        {
+            "timestamp": "2024-01-15T10:20:00Z",
+            "type": "communication",
+            "metadata": {"status": "identified"},
+        },
+        {"timestamp": "2024-01-15T10:19:59.948Z", "type": "mitigation"},
+    ]
+    strict = ik.CheckPolicy(milestone_tolerance=timedelta(0))
+    (finding,) = run(doc, "IK201", rules=strict)
+    assert "52 ms out of order" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("status", "resolved", "code"),
+    [
+        ("triggered", True, "IK206"),  # PagerDuty
+        ("acknowledged", True, "IK206"),  # PagerDuty
+        ("live", True, "IK206"),  # incident.io
+        ("paused", True, "IK206"),  # incident.io
+        ("learning", False, "IK205"),  # incident.io, after the resolution
+    ],
+)
+def test_the_importers_status_words_are_known(status, resolved, code):
+    doc = minimal(status=status)
+    if not resolved:
+        del doc["incident"]["resolved_at"]
+    assert [f.code for f in run(doc, code)] == [code]
+
+
+def test_a_postmortem_update_is_no_work_after_the_resolution():
+    doc = minimal()
+    doc["events"] = [
+        {
+            "timestamp": "2024-01-18T09:00:00Z",
+            "type": "communication",
+            "metadata": {"status": "postmortem"},
+        },
+        {"timestamp": "2024-01-18T09:00:00Z", "type": "mitigation"},
+    ]
+    assert [f.path for f in run(doc, "IK204")] == ["events[1].timestamp"]

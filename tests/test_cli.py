@@ -143,6 +143,20 @@ def test_report_markdown_escapes_record_text(tmp_path, capsys, example_doc):
     assert "| figure | duration | from → to |" in out
 
 
+def test_report_on_an_unknown_severity(tmp_path, capsys, example_doc):
+    example_doc["incident"]["severity"] = None
+    path = _write(tmp_path / "inc.json", example_doc)
+    status, out, err = _run(capsys, "report", str(path), "--as-of", "2024-01-30")
+    # Unknown is not an error: no IK103, an IK104 info instead.
+    assert status == 0, err
+    assert "severity unknown · status resolved" in out
+    assert "IK103" not in out
+    assert "IK104" in out
+    status, out, _ = _run(capsys, "report", str(path), "--format", "json")
+    incident = json.loads(out)["incident"]
+    assert (incident["severity"], incident["severity_level"]) == (None, None)
+
+
 def test_report_on_another_format(capsys):
     doc = next(iter(sorted(STATUSPAGE_CORPUS.glob("*.json"))), None)
     if doc is None:

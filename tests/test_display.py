@@ -68,6 +68,12 @@ def test_format_seconds_and_numbers():
     assert format_number(float("inf")) == "—"
 
 
+def test_record_html_says_an_unknown_severity_is_unknown():
+    rec = ik.example()
+    rec = attrs.evolve(rec, incident=attrs.evolve(rec.incident, severity=None))
+    assert "<td>unknown</td>" in record_html(rec)
+
+
 def test_record_html_shows_header_milestones_and_timeline():
     fragment = record_html(ik.example())
     assert fragment.startswith('<div class="incidentkit">')

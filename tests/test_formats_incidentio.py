@@ -131,9 +131,9 @@ def test_severity_names(closed_doc, name, severity):
 
 def test_the_rank_alone_gives_no_severity(closed_doc):
     closed_doc["incident"]["severity"] = {"rank": 1}
-    assert from_incidentio(closed_doc).incident.severity == ""
+    assert from_incidentio(closed_doc).incident.severity is None
     del closed_doc["incident"]["severity"]
-    assert from_incidentio(closed_doc).incident.severity == ""
+    assert from_incidentio(closed_doc).incident.severity is None
 
 
 def test_created_at_is_declared_at_without_reported_at(closed_doc):

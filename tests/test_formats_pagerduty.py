@@ -42,12 +42,13 @@ def test_incident_fields(resolved_doc):
     assert rec.incident.resolved_at == at("2024-05-02T10:41:52Z")
     assert rec.incident.service == "checkout-api"  # service.summary
     assert rec.incident.extra == {
+        "source": {"format": "pagerduty"},
         "pagerduty": {
             "incident_number": 4821,
             "html_url": "https://acme.pagerduty.com/incidents/Q0RIJJZL24RC6W",
             "urgency": "high",
             "teams": ["Payments"],
-        }
+        },
     }
     # PagerDuty has nothing for these.
     assert rec.incident.commander is None
@@ -138,7 +139,7 @@ def test_first_acknowledgement_is_the_earliest_not_the_first_listed(resolved_doc
         ({"name": "P3", "summary": "P3"}, "P3"),
         ({"summary": "P5"}, "P5"),  # a priority reference without its name
         ({"name": "SEV-2 Major", "summary": "SEV-2 Major"}, "SEV-2 Major"),
-        (None, ""),  # priorities switched off: no severity, not the urgency
+        (None, None),  # priorities switched off: no severity, not the urgency
     ],
 )
 def test_priority_becomes_severity(resolved_doc, priority, severity):
@@ -158,7 +159,7 @@ def test_an_open_incident_without_its_log():
     rec = from_pagerduty(fixture(ACKNOWLEDGED))
     assert rec.incident.status == "acknowledged"
     assert rec.incident.resolved_at is None
-    assert rec.incident.severity == ""
+    assert rec.incident.severity is None
     # created_at 22:03:15+02:00 is 20:03:15 UTC.
     assert rec.incident.declared_at == at("2024-05-07T20:03:15Z")
     # No log entries: the earliest current acknowledgement (Tomás, 22:05:02
@@ -346,3 +347,35 @@ def test_openapi_log_entries_with_the_incident():
         (EventType.DECLARATION, at("2015-11-10T00:32:52Z")),
     ]
     assert [p.name for p in rec.participants] == ["Earline Greenholt"]
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_log_sharing_one_time_keeps_the_trigger_first(newest_first):
+    # Triggered and acknowledged in the same second: the trigger's place in
+    # the log says which way the log is listed.
+    log = [
+        {
+            "type": "trigger_log_entry",
+            "created_at": "2024-05-02T09:14:07Z",
+            "summary": "Triggered.",
+            "agent": {"type": "service_reference"},
+        },
+        {
+            "type": "acknowledge_log_entry",
+            "created_at": "2024-05-02T09:14:07Z",
+            "summary": "Acknowledged.",
+            "agent": {"type": "user_reference", "summary": "Priya Raman"},
+        },
+    ]
+    doc = {
+        "incident": {
+            "id": "PX",
+            "type": "incident",
+            "title": "t",
+            "status": "acknowledged",
+            "created_at": "2024-05-02T09:14:07Z",
+        },
+        "log_entries": log[::-1] if newest_first else log,
+    }
+    rec = from_pagerduty(doc)
+    assert [e.description for e in rec.events] == ["Triggered.", "Acknowledged."]

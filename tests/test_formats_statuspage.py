@@ -79,7 +79,8 @@ def test_incident_fields():
     assert rec.incident.declared_at == at("2024-03-01T10:05:00Z")  # created_at
     assert rec.incident.resolved_at == at("2024-03-01T11:00:00Z")
     assert rec.incident.extra == {
-        "statuspage": {"shortlink": "https://stspg.io/abc", "page_id": "page1"}
+        "source": {"format": "statuspage"},
+        "statuspage": {"shortlink": "https://stspg.io/abc", "page_id": "page1"},
     }
     # Statuspage has nothing for these: they stay empty, not invented.
     assert rec.incident.commander is None
@@ -610,3 +611,31 @@ def test_real_incidents_checked_by_hand(name, identify, mitigate, resolve):
     assert durations.time_to_identify == span(identify)
     assert durations.time_to_mitigate == span(mitigate)
     assert durations.time_to_resolve == span(resolve)
+
+
+def test_updates_sharing_one_time_keep_their_order():
+    # Statuspage lists updates newest first, also when all share one time
+    # (an incident posted and resolved in one go): read in reverse, they
+    # come out investigating, then resolved.
+    doc = {
+        "id": "same1",
+        "name": "Blip",
+        "status": "resolved",
+        "impact": "minor",
+        "created_at": "2024-03-01T10:00:00Z",
+        "resolved_at": "2024-03-01T10:00:00Z",
+        "incident_updates": [
+            {
+                "status": "resolved",
+                "body": "Fixed.",
+                "display_at": "2024-03-01T10:00:00Z",
+            },
+            {
+                "status": "investigating",
+                "body": "Looking.",
+                "display_at": "2024-03-01T10:00:00Z",
+            },
+        ],
+    }
+    rec = ik.from_dict(doc, format="statuspage")
+    assert [c.message for c in rec.communications] == ["Looking.", "Fixed."]

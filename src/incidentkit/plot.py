@@ -211,7 +211,8 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     incident = rec.incident
-    title = f"{incident.id} · {incident.title} ({incident.severity})"
+    severity = "severity unknown" if incident.severity is None else incident.severity
+    title = f"{incident.id} · {incident.title} ({severity})"
     ax.set_title(_literal(title, MAX_TITLE), loc="left")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(

@@ -59,6 +59,9 @@ def _action_item_without_owner(ctx: Context) -> Iterator[tuple[str, str]]:
         '{"title": "Add pool alerting", "owner": "alice@company.com", '
         '"deadline": "2024-01-22"}'
     ),
+    not_for={
+        "incidentio": "incident.io follow-ups have no due date, by design",
+    },
 )
 def _action_item_without_deadline(ctx: Context) -> Iterator[tuple[str, str]]:
     for index in ctx.coverage.without_deadline:
@@ -167,6 +170,11 @@ def _action_item_priority_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
     ),
     bad='SEV1 with only {"type": "process"} items',
     good='SEV1 with {"type": "detection"} and {"type": "prevention"} items',
+    not_for={
+        "statuspage": "Statuspage records no action items",
+        "pagerduty": "PagerDuty incidents and their log record no action items",
+        "incidentio": "incident.io follow-ups have no type",
+    },
 )
 def _required_action_types_missing(ctx: Context) -> Iterator[tuple[str, str]]:
     # Action items come out of the postmortem: an open incident has none yet.
@@ -239,6 +247,17 @@ def _postmortem_scheduled(rec: IncidentRecord) -> bool:
     ),
     bad='SEV1, "status": "resolved", no resolution.postmortem_scheduled',
     good='"resolution": {"postmortem_scheduled": "2024-01-17T10:00:00Z"}',
+    not_for={
+        "statuspage": (
+            "Statuspage records no postmortem schedule (a postmortem is "
+            "published as an update, after the fact)"
+        ),
+        "pagerduty": "PagerDuty incidents and their log record no postmortem",
+        "incidentio": (
+            "incident.io gives no postmortem date (its postmortem_document_url "
+            "is kept in extra)"
+        ),
+    },
 )
 def _postmortem_not_scheduled(ctx: Context) -> Iterator[tuple[str, str]]:
     level = ctx.level

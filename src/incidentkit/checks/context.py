@@ -137,9 +137,14 @@ def span(length: timedelta) -> str:
         (seconds, "s"),
     ]
     shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
-    if not shown:
-        return "0 min" if not length.microseconds else f"{length.microseconds} µs"
-    return " ".join(shown)
+    if shown:
+        return " ".join(shown)
+    # Below a second, milliseconds: sources stamp to the millisecond, and
+    # "52000 µs" reads as a long time.
+    milliseconds, micro = divmod(length.microseconds, 1000)
+    if milliseconds:
+        return f"{milliseconds} ms"
+    return f"{micro} µs" if micro else "0 min"
 
 
 def folded_text(value: object) -> str | None:

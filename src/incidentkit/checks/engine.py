@@ -55,6 +55,7 @@ from incidentkit.checks.rules import (
 )
 from incidentkit.figures.actions import _as_of_day as _coverage_day
 from incidentkit.figures.policy import DEFAULT_POLICY, Policy
+from incidentkit.formats import source_format
 from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
@@ -102,6 +103,7 @@ def _check_one(
     rec: IncidentRecord, policy: Policy, rules: CheckPolicy, day: date | None
 ) -> list[Finding]:
     ctx = Context(rec, policy, rules, day)
+    source = source_format(rec)
     findings = []
     raised: set[str] = set()
     suppressed = ctx.suppressed
@@ -112,6 +114,8 @@ def _check_one(
     for code in enabled:
         level = rules.level_of(code)
         assert level is not None
+        if source is not None and source in RULES[code].not_for:
+            continue
         if code == _UNUSED_SUPPRESSION:
             ctx.raised = frozenset(raised)
         for path, message in IMPLEMENTATIONS[code](ctx):

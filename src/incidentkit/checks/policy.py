@@ -22,8 +22,12 @@ from incidentkit.errors import ValidationError
 __all__ = ["CheckPolicy", "named_codes", "word_key"]
 
 
+# With the importers' own words: incident.io's "learning" is the
+# post-incident phase of a resolved incident. Its "declined", "merged" and
+# "canceled" are in neither set: such an incident was never worked, so
+# neither resolved_at nor its absence says anything.
 _RESOLVED_STATUSES: Final = frozenset(
-    {"resolved", "closed", "completed", "complete", "done", "postmortem"}
+    {"resolved", "closed", "completed", "complete", "done", "postmortem", "learning"}
 )
 _OPEN_STATUSES: Final = frozenset(
     {
@@ -39,6 +43,14 @@ _OPEN_STATUSES: Final = frozenset(
         "monitoring",
         "fixing",
         "in progress",
+        # PagerDuty's open statuses, incident.io's live and paused ones, and
+        # a Statuspage maintenance before its end.
+        "triggered",
+        "acknowledged",
+        "live",
+        "paused",
+        "scheduled",
+        "verifying",
     }
 )
 _COMMANDER_ROLES: Final = frozenset(
@@ -160,7 +172,13 @@ class CheckPolicy:
         early_event_limit: How long before ``started`` an event may lie
             (IK203).
         resolution_grace: How long after ``resolved`` events may lie, for
-            the final status update (IK204).
+            the final status update (IK204). A status update whose
+            ``metadata.status`` is a resolved status (Statuspage's
+            ``postmortem``) may come any time after.
+        milestone_tolerance: How far two milestones may be out of order
+            before IK201 reports them: sources that stamp to the
+            millisecond (Statuspage) write updates typed in one go a few
+            milliseconds apart, in either order.
         resolved_statuses: ``incident.status`` values meaning it is over
             (compared ignoring case, spaces, ``_`` and ``-``).
         open_statuses: ``incident.status`` values meaning it is not over.
@@ -189,6 +207,9 @@ class CheckPolicy:
     )
     resolution_grace: timedelta = attrs.field(
         default=timedelta(hours=1), validator=_non_negative_span
+    )
+    milestone_tolerance: timedelta = attrs.field(
+        default=timedelta(seconds=1), validator=_non_negative_span
     )
     resolved_statuses: frozenset[str] = attrs.field(
         default=_RESOLVED_STATUSES, converter=_resolved_statuses

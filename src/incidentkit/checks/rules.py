@@ -63,6 +63,10 @@ FAMILIES: Final = (
 )
 
 
+def _read_only(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class Rule:
     """One check rule.
@@ -77,6 +81,9 @@ class Rule:
         rationale: Why it matters.
         bad: A record fragment that triggers the rule.
         good: The same fragment fixed.
+        not_for: Source format (``"statuspage"``...) → why records imported
+            from it cannot satisfy the rule; the rule does not run on them
+            (see :func:`incidentkit.formats.source_format`).
     """
 
     code: str
@@ -87,6 +94,9 @@ class Rule:
     rationale: str
     bad: str
     good: str
+    not_for: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_read_only, hash=False
+    )
 
 
 #: What a rule's function yields: ``(path, message)`` for each problem. It
@@ -152,6 +162,9 @@ class _Catalogue:
         for field in ("summary", "rationale", "bad", "good"):
             if not getattr(declared, field).strip():
                 yield f"{field} is empty"
+        for source, why in declared.not_for.items():
+            if not why.strip():
+                yield f"not_for[{source!r}] needs a format name and why"
 
     def close(self) -> None:
         """Refuse further declarations: the catalogue is complete."""
@@ -171,6 +184,7 @@ def rule(
     rationale: str,
     bad: str,
     good: str,
+    not_for: Mapping[str, str] | None = None,
 ) -> Callable[[_F], _F]:
     """Declare the rule a function implements, and add it to :data:`RULES`.
 
@@ -201,7 +215,9 @@ def rule(
             def _action_item_without_owner(ctx: Context) -> Iterator[...]:
                 ...
     """
-    declared = Rule(code, name, family, level, summary, rationale, bad, good)
+    declared = Rule(
+        code, name, family, level, summary, rationale, bad, good, not_for or {}
+    )
 
     def register(function: _F) -> _F:
         _CATALOGUE.declare(declared, function)

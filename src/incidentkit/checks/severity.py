@@ -135,7 +135,8 @@ def _severity_above_impact(ctx: Context) -> Iterator[tuple[str, str]]:
     good=('"severity": "SEV2"  (or map the word: Policy().with_labels({"urgent": 2}))'),
 )
 def _severity_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
-    if ctx.level is not None:
+    # No severity at all (None) is IK104's: unknown is not a wrong label.
+    if ctx.level is not None or ctx.rec.incident.severity is None:
         return
     labels = ctx.policy.severity_labels
     words = ", ".join(sorted(labels.names)) or "none"
@@ -145,4 +146,30 @@ def _severity_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
         f"severity {ctx.rec.incident.severity!r} maps to no level (known: "
         f"{numbered}the words {words}): use a known label, or map it with "
         f"Policy().with_labels({{{ctx.rec.incident.severity!r}: <level>}})",
+    )
+
+
+@rule(
+    code="IK104",
+    name="severity-not-recorded",
+    family="severity",
+    level="info",
+    summary="The record has no severity (null): the source recorded none.",
+    rationale=(
+        "An unknown severity is not an error (a PagerDuty incident without a "
+        "priority, an incident.io incident in triage), but the incident is "
+        "left out of every by-severity figure, and the rules that depend on "
+        "the severity (expected severity, update cadence, required "
+        "action-item types, the postmortem) do not judge it."
+    ),
+    bad='"severity": null',
+    good='"severity": "SEV2"  (once someone has judged it)',
+)
+def _severity_not_recorded(ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.rec.incident.severity is not None:
+        return
+    yield (
+        "incident.severity",
+        "no severity is recorded (null), so the severity-dependent figures and "
+        "rules leave this incident out: set one if the incident was judged",
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from incidentkit.checks.context import Context, span, when
+from incidentkit.checks.policy import word_key
 from incidentkit.checks.rules import rule
 from incidentkit.figures.timeline import FIGURES, MILESTONE_NAMES, PHASES
 from incidentkit.records.schema import EventType
@@ -28,7 +29,8 @@ __all__: list[str] = []
     level="error",
     summary=(
         "Two milestones are out of order (started, detected, declared, "
-        "identified, mitigated, resolved)."
+        "identified, mitigated, resolved) by more than the tolerance "
+        "(CheckPolicy.milestone_tolerance, 1 s by default)."
     ),
     rationale=(
         "Every duration spanning the two milestones turns negative, which "
@@ -43,8 +45,9 @@ def _milestones_out_of_order(ctx: Context) -> Iterator[tuple[str, str]]:
     order = {name: index for index, name in enumerate(MILESTONE_NAMES)}
     spans = {**ctx.durations.figures, **ctx.durations.phases}
     bounds = {**FIGURES, **PHASES}
+    tolerance = ctx.rules.milestone_tolerance
     for (early, early_at), (late, late_at) in itertools.pairwise(present):
-        if late_at >= early_at:
+        if early_at - late_at <= tolerance:
             continue
         negative = [
             name
@@ -162,9 +165,12 @@ def _event_after_resolution(ctx: Context) -> Iterator[tuple[str, str]]:
     if resolved is None:
         return
     grace = ctx.rules.resolution_grace
+    over = ctx.rules.resolved_statuses
     for index, event in enumerate(ctx.rec.events):
         late = event.timestamp - resolved
-        if late > grace:
+        # An update saying the incident is over (a Statuspage postmortem
+        # posted days later) is no work after the resolution.
+        if late > grace and word_key(event.metadata.get("status")) not in over:
             yield (
                 f"events[{index}].timestamp",
                 f"events[{index}] ({event.type.value}, {when(event.timestamp)}) "

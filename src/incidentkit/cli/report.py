@@ -171,8 +171,9 @@ def _report_sections(
     incident = data["incident"]
     heading = f"{incident['id']} · {incident['title']}"
     level = incident["severity_level"]
+    severity = "unknown" if incident["severity"] is None else incident["severity"]
     facts = [
-        f"severity {incident['severity']}"
+        f"severity {severity}"
         + ("" if level is None else f" (level {level})")
         + f" · status {incident['status']}"
         + (f" · service {incident['service']}" if incident["service"] else ""),

@@ -163,7 +163,7 @@ class IncidentColumns:
     """Many incidents' inputs to the figures, one row each, in order."""
 
     ids: list[str]
-    severity: list[str]
+    severity: list[str | None]
     service: list[str | None]
     status: list[str]
     declared_at: IntArray
@@ -183,7 +183,7 @@ def _float(value: float | None) -> float:
 def incident_columns(records: Iterable[Any]) -> IncidentColumns:
     """Read records (or their accelerated twins) into columns, in one pass."""
     ids: list[str] = []
-    severity: list[str] = []
+    severity: list[str | None] = []
     service: list[str | None] = []
     status: list[str] = []
     declared: list[int] = []

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Final
 
 from incidentkit.errors import ValidationError
+from incidentkit.formats._reader import SOURCE_KEY
 from incidentkit.formats.incidentio import from_incidentio
 from incidentkit.formats.pagerduty import from_pagerduty
 from incidentkit.formats.statuspage import from_statuspage
@@ -32,6 +33,7 @@ __all__ = [
     "from_statuspage",
     "import_document",
     "list_documents",
+    "source_format",
 ]
 
 Importer = Callable[..., IncidentRecord]
@@ -44,6 +46,32 @@ IMPORTERS: Final[Mapping[str, Importer]] = MappingProxyType(
         "incidentio": from_incidentio,
     }
 )
+
+
+def source_format(rec: IncidentRecord) -> str | None:
+    """The format a record was imported from, or ``None`` when it does not say.
+
+    The importers write ``incident.extra["source"] = {"format": <name>}``
+    (``"statuspage"``, ``"pagerduty"``, ``"incidentio"``); a record exported
+    by another tool of yours may say so the same way. The checks skip the
+    rules that a record's source format cannot satisfy.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> doc = {"id": "abc", "name": "Slow API", "status": "resolved",
+        ...        "impact": "minor", "created_at": "2024-03-01T10:05:00Z",
+        ...        "incident_updates": []}
+        >>> source_format(ik.from_dict(doc, format="statuspage"))
+        'statuspage'
+        >>> source_format(ik.example()) is None
+        True
+    """
+    source = rec.incident.extra.get(SOURCE_KEY)
+    if isinstance(source, Mapping):
+        name = source.get("format")
+        if isinstance(name, str):
+            return name
+    return None
 
 
 def list_documents(data: object, format: str) -> list[object] | None:

@@ -206,23 +206,47 @@ class Reader:
         return None
 
 
-def chronological(items: Sequence[T], times: Sequence[datetime]) -> list[T]:
+def chronological(
+    items: Sequence[T], times: Sequence[datetime], newest_first: bool = False
+) -> list[T]:
     """``items`` in time order, whatever order the source listed them in.
 
     Tools list history newest first (Statuspage updates, PagerDuty log
     entries by default) or oldest first. A list whose first element is
-    strictly earlier than its last is read as oldest first; any other list
-    as newest first, and reversed. A stable sort by time then orders it, so
-    that elements with equal times keep the order in which they happened.
+    strictly earlier than its last is read as oldest first, one whose first
+    is strictly later as newest first, and reversed. When the first and the
+    last share one time, the times do not tell: ``newest_first`` says how
+    the source lists (by default the list is kept as it is). A stable sort
+    by time then orders it, so that elements with equal times keep the
+    order in which they happened.
 
     Example:
         >>> from datetime import datetime, timezone
         >>> t = [datetime(2024, 1, day, tzinfo=timezone.utc) for day in (3, 1, 1)]
         >>> chronological(["c", "b", "a"], t)
         ['a', 'b', 'c']
+        >>> same = t[1:]
+        >>> chronological(["x", "y"], same), chronological(["y", "x"], same, True)
+        (['x', 'y'], ['x', 'y'])
     """
     pairs = list(zip(items, times, strict=True))
-    if not (pairs and pairs[0][1] < pairs[-1][1]):
+    if pairs and pairs[0][1] != pairs[-1][1]:
+        newest_first = pairs[0][1] > pairs[-1][1]
+    if newest_first:
         pairs.reverse()
     pairs.sort(key=lambda pair: pair[1])
     return [element for element, _ in pairs]
+
+
+#: The key of ``incident.extra`` that says which tool a record came from:
+#: ``{"source": {"format": "pagerduty"}}``. Rules read it to skip what the
+#: source format cannot record.
+SOURCE_KEY: Final = "source"
+
+
+def incident_extra(format: str, own: JSONObject) -> dict[str, object]:
+    """An imported incident's ``extra``: its source format, and its own fields."""
+    extra: dict[str, object] = {SOURCE_KEY: {"format": format}}
+    if own:
+        extra[format] = own
+    return extra

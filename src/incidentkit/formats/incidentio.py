@@ -10,8 +10,8 @@ incident.io                                  record
 ``id``, ``name``                             ``incident.id``, ``.title``
 ``severity.name`` critical/major/minor       ``incident.severity``
                                              ``SEV1``/``SEV2``/``SEV3`` (any
-                                             other name kept as written; ``""``
-                                             without a severity)
+                                             other name kept as written;
+                                             ``None`` without a severity)
 ``incident_status.category``                 ``incident.status`` (as written:
                                              ``triage``, ``live``,
                                              ``learning``, ``closed``...)
@@ -55,7 +55,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Final
 
-from incidentkit.formats._reader import JSONObject, Reader, child
+from incidentkit.formats._reader import JSONObject, Reader, child, incident_extra
 from incidentkit.records.converter import format_timestamp
 from incidentkit.records.schema import (
     ActionItem,
@@ -68,7 +68,6 @@ from incidentkit.records.schema import (
 
 __all__ = [
     "FOLLOW_UP_STATUS",
-    "NO_SEVERITY",
     "SEVERITY_NAMES",
     "from_incidentio",
     "timestamp_key",
@@ -83,9 +82,6 @@ SEVERITY_NAMES: Final[Mapping[str, str]] = MappingProxyType(
 FOLLOW_UP_STATUS: Final[Mapping[str, str]] = MappingProxyType(
     {"outstanding": "open", "completed": "done"}
 )
-
-#: The severity label of an incident without a severity.
-NO_SEVERITY: Final = ""
 
 # Follow-ups removed in incident.io, which its own lists leave out.
 _DELETED: Final = "deleted"
@@ -440,7 +436,7 @@ def from_incidentio(data: object, *, assume_utc: bool = False) -> IncidentRecord
             id=incident_id,
             title=title,
             severity=(
-                NO_SEVERITY
+                None
                 if severity_name is None
                 else SEVERITY_NAMES.get(severity_name.strip().casefold(), severity_name)
             ),
@@ -448,7 +444,7 @@ def from_incidentio(data: object, *, assume_utc: bool = False) -> IncidentRecord
             declared_at=created_at if reported is None else reported[1],
             resolved_at=None if resolved is None else resolved[1],
             commander=lead,
-            extra={"incidentio": source} if source else {},
+            extra=incident_extra("incidentio", source),
         ),
         events=tuple(events),
         action_items=tuple(action_items),

@@ -11,7 +11,7 @@ PagerDuty                                       record
 ``id``, ``title``, ``status``                   ``incident.id``, ``.title``,
                                                 ``.status`` (as written)
 ``priority.name`` (else ``.summary``)           ``incident.severity`` as written
-                                                (``P1`` ... ``P5``); ``""``
+                                                (``P1`` ... ``P5``); ``None``
                                                 without a priority
 ``created_at``                                  ``incident.declared_at``
 ``resolved_at`` (else, when ``status`` is       ``incident.resolved_at``
@@ -46,8 +46,7 @@ Its event says ``metadata.status == "acknowledged"``, which a milestone rule
 can select: ``EarliestEvent(status="acknowledged")``.
 
 Urgency is not a severity: it decides how PagerDuty pages people, so a
-record without a priority gets the empty severity label, which no severity
-policy maps to a level.
+record without a priority has severity ``None``: unknown, never invented.
 """
 
 from __future__ import annotations
@@ -59,7 +58,13 @@ from typing import Final
 
 import attrs
 
-from incidentkit.formats._reader import JSONObject, Reader, child, chronological
+from incidentkit.formats._reader import (
+    JSONObject,
+    Reader,
+    child,
+    chronological,
+    incident_extra,
+)
 from incidentkit.records.schema import (
     Event,
     EventType,
@@ -68,7 +73,7 @@ from incidentkit.records.schema import (
     Participant,
 )
 
-__all__ = ["ACKNOWLEDGED", "LOG_ENTRY_EVENTS", "NO_PRIORITY", "from_pagerduty"]
+__all__ = ["ACKNOWLEDGED", "LOG_ENTRY_EVENTS", "from_pagerduty"]
 
 #: Log entry type → the event type it becomes.
 LOG_ENTRY_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
@@ -80,9 +85,6 @@ LOG_ENTRY_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
         "resolve_log_entry": EventType.RESOLUTION,
     }
 )
-
-#: The severity label of an incident without a priority.
-NO_PRIORITY: Final = ""
 
 #: The ``metadata.status`` of the event of the first acknowledgement.
 ACKNOWLEDGED: Final = "acknowledged"
@@ -191,9 +193,13 @@ def _log_entries(
             people.append((person, "acknowledger" if acked else "responder"))
             times.append(time)
     entries = [entry for entry in read if entry is not None]
+    # A log whose entries share one time (a trigger acknowledged in the same
+    # second) is ordered by where its trigger is: it opens the incident.
+    types = [entry.type for entry in entries]
+    newest = bool(types) and types[-1] == "trigger_log_entry" != types[0]
     return (
-        chronological(entries, [entry.time for entry in entries]),
-        chronological(people, times),
+        chronological(entries, [entry.time for entry in entries], newest_first=newest),
+        chronological(people, times, newest_first=newest),
     )
 
 
@@ -334,12 +340,12 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
         incident=Incident(
             id=incident_id,
             title=title,
-            severity=NO_PRIORITY if priority is None else priority,
+            severity=priority,
             status=status,
             declared_at=created_at,
             resolved_at=resolved_at,
             service=service,
-            extra={"pagerduty": source} if source else {},
+            extra=incident_extra("pagerduty", source),
         ),
         events=tuple(events),
         participants=tuple(

@@ -65,7 +65,12 @@ from typing import Final
 
 import attrs
 
-from incidentkit.formats._reader import JSONObject, Reader, chronological
+from incidentkit.formats._reader import (
+    JSONObject,
+    Reader,
+    chronological,
+    incident_extra,
+)
 from incidentkit.records.schema import (
     Communication,
     Event,
@@ -202,7 +207,10 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
         for update_path, update in reader.objects(incident, "incident_updates", path)
     ]
     updates = [update for update in read_updates if update is not None]
-    updates = chronological(updates, [update.time for update in updates])
+    # Statuspage lists updates newest first, also when they share one time.
+    updates = chronological(
+        updates, [update.time for update in updates], newest_first=True
+    )
     for update in updates:
         services += update.components
     source = {
@@ -284,7 +292,7 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
             declared_at=declared_at,
             resolved_at=resolved_at,
             affected_services=_service_names(services),
-            extra={"statuspage": source} if source else {},
+            extra=incident_extra("statuspage", source),
         ),
         events=tuple(events),
         communications=tuple(communications),

@@ -128,6 +128,8 @@ class Incident:
         title: A one-line summary.
         severity: The declared severity label as written (``"SEV1"``,
             ``"P2"``, ``"critical"``); see :func:`incidentkit.severity_level`.
+            ``None`` (``"severity": null``) when the source records no
+            severity: unknown, which is not an error.
         status: ``"resolved"``, ``"investigating"``, ``"monitoring"``...
         declared_at: When the incident was declared.
         resolved_at: When it was resolved; ``None`` while it is open.
@@ -138,7 +140,7 @@ class Incident:
 
     id: str
     title: str
-    severity: str
+    severity: str | None
     status: str
     declared_at: datetime
     resolved_at: datetime | None = None

@@ -161,7 +161,13 @@ def record_html(rec: IncidentRecord, *, max_events: int = MAX_EVENTS) -> str:
     incident = rec.incident
     durations = phase_durations(rec)
     level = incident.severity_level
-    severity = incident.severity if level is None else f"{incident.severity} ({level})"
+    severity = (
+        "unknown"
+        if incident.severity is None
+        else incident.severity
+        if level is None
+        else f"{incident.severity} ({level})"
+    )
     summary = _table(
         ("severity", "status", "service", "declared", "resolved", "time to resolve"),
         [
