@@ -68,6 +68,7 @@ from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.records import io as _io
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table import build as _build
+from incidentkit.table import verbs as _verbs
 from incidentkit.table.build import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
@@ -946,6 +947,148 @@ class IncidentTable:
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
         return _display.html(self)
+
+    # --- verbs (implemented in incidentkit.table.verbs) --------------------------
+
+    def time(self, name: str = "declared_at") -> _verbs.TimeColumn:
+        """A time column whose comparisons take dates, datetimes and ISO strings.
+
+        ``table.time("declared_at") >= "2024-07-01"`` gives a mask; a
+        ``date`` or a bare ISO date means its midnight UTC, a ``datetime``
+        or an ISO time needs a UTC offset, a ``datetime64`` is read as UTC.
+        Unknown moments compare false.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> from datetime import date
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> (table.time("declared_at") < date(2024, 3, 1)).tolist()
+            [True]
+        """
+        array = self._get(name) if name != "id" else None
+        if array is None or array.dtype.kind != "M":
+            times = ", ".join(
+                key for key, column in self._columns.items() if column.dtype.kind == "M"
+            )
+            raise ValidationError(
+                [f"on: {name!r} is not a time column (time columns: {times})"]
+            )
+        return _verbs.TimeColumn(name, array)
+
+    def between(
+        self, start: object = None, end: object = None, *, on: str = "declared_at"
+    ) -> IncidentTable:
+        """The rows whose ``on`` moment is in ``[start, end)``, as a new table.
+
+        The interval is half-open, so that consecutive periods (months,
+        quarters) share no incident; ``None`` leaves a side open. Rows
+        whose moment is unknown are left out. Bounds are read as
+        :meth:`time` reads them.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> from datetime import datetime, timezone
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> len(table.between("2024-01-01", "2025-01-01"))
+            1
+            >>> len(table.between(end=datetime(2024, 1, 1, tzinfo=timezone.utc)))
+            0
+        """
+        return self.take(self.time(on).between(start, end))
+
+    def where(
+        self, condition: _verbs.Condition | None = None, /, **equals: object
+    ) -> IncidentTable:
+        """The rows meeting a condition, as a new table.
+
+        Args:
+            condition: A boolean mask (``table["severity"] <= 1``,
+                ``table.time("declared_at") >= "2024-07-01"``), or a function
+                of the table giving one (handy in a chain).
+            **equals: Column = value (or a list of values): rows whose
+                value is one of them. Categorical columns compare their
+                labels; ``None`` matches a missing value.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> table = IncidentTable.from_records([ik.example()] * 2)
+            >>> len(table.where(service="payment-gateway"))
+            2
+            >>> len(table.where(severity=[0, 2], status="resolved"))
+            0
+            >>> len(table.where(lambda t: t["time_to_resolve"] > 3600))
+            2
+        """
+        mask = np.ones(len(self), dtype=bool)
+        if condition is not None:
+            mask &= _verbs.mask_from(condition, len(self), self)
+        for name, wanted in equals.items():
+            if name == "id":
+                labels, codes = np.unique(self["id"].astype(str), return_inverse=True)
+                labels = labels.astype(object)
+            elif name in self._labels:
+                codes, labels = self._columns[name], self._labels[name]
+            else:
+                codes, labels = self._key(name)
+            mask &= _verbs.equals_mask(name, wanted, codes, labels)
+        return self.take(mask)
+
+    def sort(
+        self, by: str | Sequence[str], *, descending: bool | Sequence[bool] = False
+    ) -> IncidentTable:
+        """The rows ordered by one column or several, as a new table.
+
+        The sort is stable; missing values (NaN, NaT, no label, an unknown
+        severity) come last whichever the direction. Categorical columns
+        sort by label.
+
+        Example:
+            >>> from incidentkit import synth
+            >>> table = IncidentTable.from_records(synth.generate(50, seed=1))
+            >>> worst = table.sort("impact_score", descending=True).head(3)
+            >>> bool((worst["impact_score"][:-1] >= worst["impact_score"][1:]).all())
+            True
+        """
+        names = _verbs.key_names(by)
+        flags = _verbs.descending_flags(descending, len(names))
+        keys = []
+        for name in names:
+            values = self._column(name) if name == "id" else self._get(name)
+            if name in self._labels:
+                keys.append(_verbs.sort_key(values, missing_code=-1))
+            elif name == "severity":
+                keys.append(_verbs.sort_key(values, missing_code=UNKNOWN_LEVEL))
+            else:
+                keys.append(_verbs.sort_key(values))
+        return self.take(_verbs.sort_order(keys, flags))
+
+    def head(self, n: int = 5) -> IncidentTable:
+        """The first ``n`` rows (all of them when there are fewer), as a new table."""
+        return self.take(slice(0, _verbs.row_count(n, "n")))
+
+    def tail(self, n: int = 5) -> IncidentTable:
+        """The last ``n`` rows (all of them when there are fewer), as a new table."""
+        count = _verbs.row_count(n, "n")
+        return self.take(slice(max(len(self) - count, 0), len(self)))
+
+    def select(self, columns: str | Sequence[str]) -> IncidentTable:
+        """A new table with only these columns, in this order (``id`` always).
+
+        For exports (:meth:`to_pandas`, :meth:`to_dict`...) of the columns
+        that matter; a statistic that needs a column left out raises a
+        ``ValidationError`` naming it.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> table.select(["service", "time_to_resolve"]).columns
+            ('id', 'service', 'time_to_resolve')
+        """
+        names = _verbs.key_names(columns, "columns")
+        kept, labels = _verbs.selected(names, self._columns, self._labels)
+        return IncidentTable._create(
+            Parts(kept, labels, self._id_offsets, self._id_bytes, self._settings)
+        )
 
 
 def _compact(values: IntArray, keep: NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
