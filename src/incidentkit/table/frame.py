@@ -68,6 +68,7 @@ from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.records import io as _io
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table import build as _build
+from incidentkit.table import interchange as _interchange
 from incidentkit.table import verbs as _verbs
 from incidentkit.table.build import (
     CATEGORICAL_COLUMNS,
@@ -471,24 +472,24 @@ class IncidentTable:
             for row in range(len(self))
         ]
 
-    def to_pandas(self) -> pd.DataFrame:
+    def to_pandas(
+        self, *, durations: Literal["seconds", "timedelta"] = "seconds"
+    ) -> pd.DataFrame:
         """A pandas DataFrame: categoricals as ``Categorical``, times in UTC.
+
+        Args:
+            durations: ``"seconds"`` (float seconds, NaN when unknown) or
+                ``"timedelta"`` (``timedelta64[us]``, NaT when unknown; exact,
+                computed from the milestones).
+
+        :meth:`from_frame` reads the frame back into an equal table.
 
         Raises:
             ImportError: When pandas (the ``pandas`` extra) is not installed.
         """
-        pandas = _import_pandas()
-        data: dict[str, Any] = {"id": self["id"]}
-        for name, array in self._columns.items():
-            if name in self._labels:
-                data[name] = pandas.Categorical.from_codes(
-                    array.astype(np.int64), categories=self._labels[name]
-                )
-            elif array.dtype.kind == "M":
-                data[name] = pandas.Series(array).dt.tz_localize("UTC")
-            else:
-                data[name] = array
-        frame: pd.DataFrame = pandas.DataFrame(data)
+        frame: pd.DataFrame = _interchange.to_pandas(
+            self["id"], self._columns, self._labels, durations
+        )
         return frame
 
     # --- groups -----------------------------------------------------------------
@@ -1089,6 +1090,80 @@ class IncidentTable:
         return IncidentTable._create(
             Parts(kept, labels, self._id_offsets, self._id_bytes, self._settings)
         )
+
+    # --- interchange (implemented in incidentkit.table.interchange) ------------
+
+    def to_polars(
+        self, *, durations: Literal["seconds", "timedelta"] = "seconds"
+    ) -> Any:
+        """A polars DataFrame: categoricals as ``Enum``, times in UTC.
+
+        Args:
+            durations: As for :meth:`to_pandas` (``Duration("us")`` for
+                ``"timedelta"``).
+
+        Raises:
+            ImportError: When polars is not installed.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> frame = IncidentTable.from_records([ik.example()]).to_polars()
+            >>> frame["declared_at"].dtype, frame["time_to_resolve"][0]
+            (Datetime(time_unit='us', time_zone='UTC'), 9000.0)
+        """
+        return _interchange.to_polars(
+            self["id"], self._columns, self._labels, durations
+        )
+
+    def to_arrow(
+        self, *, durations: Literal["seconds", "timedelta"] = "seconds"
+    ) -> Any:
+        """A pyarrow Table: categoricals as dictionaries, UTC timestamps.
+
+        Args:
+            durations: As for :meth:`to_pandas` (``duration("us")`` for
+                ``"timedelta"``).
+
+        Raises:
+            ImportError: When pyarrow (the ``arrow`` extra) is not installed.
+        """
+        return _interchange.to_arrow(self["id"], self._columns, self._labels, durations)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: object,
+        *,
+        as_of: date | datetime | None = None,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> IncidentTable:
+        """A table from a pandas or polars DataFrame or a pyarrow Table.
+
+        The frame has an ``id`` column and any of a table's columns, in the
+        forms :meth:`to_pandas`, :meth:`to_polars` and :meth:`to_arrow` give
+        (durations in float seconds or as timedeltas; times with a time
+        zone, converted to UTC). ``IncidentTable.from_frame(table.to_pandas(),
+        as_of=table.as_of, policy=table.policy)`` equals ``table``. Columns
+        are taken as they are: nothing is recomputed from the milestones.
+
+        Args:
+            frame: The frame.
+            as_of: The ``as_of`` the frame's columns were computed with.
+            policy: The policy they were computed with.
+
+        Raises:
+            ValidationError: For a column no table has, a column of the
+                wrong type, naive times, or a missing ``id``.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> back = IncidentTable.from_frame(table.to_pandas(durations="timedelta"))
+            >>> back["time_to_resolve"].tolist(), back["service"].tolist()
+            ([9000.0], ['payment-gateway'])
+        """
+        table_settings = _build.settings(as_of, policy, False)
+        return cls._create(_interchange.columns_from_frame(frame, table_settings))
 
 
 def _compact(values: IntArray, keep: NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
