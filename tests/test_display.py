@@ -339,3 +339,38 @@ def test_every_result_with_a_notebook_rendering_has_its_renderer_registered():
         if cls is not Findings and _display.html.dispatch(cls) is fallback
     ]
     assert missing == []
+
+
+def _specificity(selector: str) -> tuple[int, int, int]:
+    """(ids, classes, elements) of a simple CSS selector, counted by hand."""
+    ids = selector.count("#")
+    classes = selector.count(".")
+    elements = len(re.findall(r"(?:^|[\s>+~])([a-z][a-z0-9]*)", selector))
+    elements += len(re.findall(r"[a-z0-9](?=\.)", selector)) - len(
+        re.findall(r"(?:^|[\s>+~])[a-z][a-z0-9]*(?=\.)", selector)
+    )
+    return ids, classes, elements
+
+
+def test_cell_alignment_wins_over_jupyterlab():
+    # JupyterLab right-aligns cells with ".jp-RenderedHTMLCommon td" and
+    # "... th" (0,1,1); every table the library writes carries the class its
+    # style selects, with selectors that outrank those.
+    table = ik.IncidentTable.from_records([ik.example()] * 2)
+    for page in (table._repr_html_(), ik.check(ik.example())._repr_html_()):
+        if "<table" not in page:
+            continue
+        assert re.findall(r"<table[^>]*>", page) == ["<table class='ik-table'>"] * len(
+            re.findall(r"<table", page)
+        )
+        style = re.search(r"<style>(.*?)</style>", page).group(1)
+        rules = dict(re.findall(r"([^{}]+)\{([^{}]*)\}", style))
+        left = [sel for sel, body in rules.items() if "text-align:left" in body]
+        assert left
+        for group in left:
+            for selector in group.split(","):
+                assert "table.ik-table" in selector
+                assert _specificity(selector.strip()) > (0, 1, 1)
+                assert _specificity(selector.strip()) > _specificity(
+                    ".jp-RenderedHTMLCommon tbody td"
+                )

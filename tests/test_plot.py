@@ -284,3 +284,55 @@ def test_trend_by_month(table):
 def test_trend_rejects_other_periods(table):
     with pytest.raises(ik.ValidationError, match="freq"):
         plot.trend(table, freq="week")
+
+
+# --- composing: ax=, colours by severity ------------------------------------------
+
+
+def test_every_plot_draws_into_the_users_axes(table):
+    import matplotlib.figure
+
+    figure = matplotlib.figure.Figure()
+    grid = figure.subplots(2, 2)
+    assert plot.timeline(ik.example(), ax=grid[0, 0]) is grid[0, 0]
+    assert plot.durations(table, ax=grid[0, 1]) is grid[0, 1]
+    assert plot.trend(table, n=50, ax=grid[1, 0], counts_ax=grid[1, 1]) is grid[1, 0]
+    # Nothing else was added to the user's figure.
+    assert len(figure.axes) == 4
+    assert grid[0, 0].get_xlabel() == "time (UTC)"
+    assert [line.get_label() for line in grid[1, 0].get_lines()] == ["median", "p90"]
+    assert grid[1, 1].get_ylabel() == "incidents"
+    alone = matplotlib.figure.Figure().subplots()
+    plot.trend(table, n=50, ax=alone)
+    assert len(alone.figure.axes) == 1
+    figure.canvas.draw()
+
+
+def test_a_bad_ax_names_the_parameter(table):
+    with pytest.raises(
+        ik.ValidationError, match=r"ax: expected a matplotlib Axes, got str"
+    ):
+        plot.durations(table, ax="left")
+    with pytest.raises(ik.ValidationError, match=r"counts_ax: give it with ax"):
+        plot.trend(table, counts_ax=object())
+
+
+def test_severity_keeps_its_colour_whatever_groups_are_shown(table):
+    from matplotlib.colors import to_hex
+
+    def colours(fig_or_ax):
+        ax = fig_or_ax.axes[0] if hasattr(fig_or_ax, "savefig") else fig_or_ax
+        handles, labels = ax.get_legend_handles_labels()
+        return {
+            label.split(" ")[0]: to_hex(handle.get_color())
+            for handle, label in zip(handles, labels, strict=True)
+        }
+
+    every = colours(plot.durations(table, by="severity"))
+    some = colours(plot.durations(table[table["severity"] >= 2], by="severity"))
+    expected = {"SEV0": "#d55e00", "SEV1": "#e69f00", "SEV2": "#cc79a7"}
+    expected |= {"SEV3": "#0072b2", "SEV4": "#009e73"}
+    assert every == {name: expected[name] for name in every}
+    assert some == {name: expected[name] for name in some}
+    assert set(some) == {"SEV2", "SEV3", "SEV4"}
+    assert plot.severity_colour(7) == plot.severity_colour(None) == "#999999"

@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
@@ -34,9 +36,10 @@ from incidentkit.render.html import _is_duration, _value_cell
 from incidentkit.table.frame import IncidentTable
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["durations", "timeline", "trend"]
+__all__ = ["SEVERITY_COLOURS", "durations", "severity_colour", "timeline", "trend"]
 
 _INSTALL: Final = 'incidentkit.plot needs matplotlib: pip install "incidentkit[plot]"'
 
@@ -69,6 +72,20 @@ _GROUP_COLOURS: Final = (
     "#F0E442",
     "#000000",
 )
+#: One colour per severity level, the same in every plot (and for the user's
+#: own: :func:`severity_colour`); read-only, as every shared value is.
+#: Okabe-Ito hues, from the warmest for the most severe; a level beyond
+#: these and an unknown one are grey.
+SEVERITY_COLOURS: Final = types.MappingProxyType(
+    {
+        0: "#D55E00",
+        1: "#E69F00",
+        2: "#CC79A7",
+        3: "#0072B2",
+        4: "#009E73",
+    }
+)
+_UNKNOWN_COLOUR: Final = "#999999"
 _UPDATES_ROW: Final = "external updates"
 #: Longest record text shown in a label or a title, in characters.
 MAX_LABEL: Final = 60
@@ -92,6 +109,41 @@ def _figure(width: float, height: float) -> Figure:
     return figure
 
 
+def _target(ax: object, width: float, height: float) -> tuple[Figure, Any]:
+    """The figure and axes to draw in: the user's ``ax``, or a new figure's."""
+    if ax is None:
+        figure = _figure(width, height)
+        return figure, figure.add_subplot()
+    mpl = _matplotlib()
+    import matplotlib.axes  # noqa: F401 - loads mpl.axes
+
+    if not isinstance(ax, mpl.axes.Axes):
+        raise ValidationError(
+            [f"ax: expected a matplotlib Axes, got {type(ax).__name__} ({ax!r})"]
+        )
+    return ax.figure, ax
+
+
+def severity_colour(level: int | None) -> str:
+    """The colour of a severity level in every plot (grey when unknown).
+
+    Example:
+        >>> severity_colour(0), severity_colour(None)
+        ('#D55E00', '#999999')
+    """
+    if level is None or not _whole(level):
+        return _UNKNOWN_COLOUR
+    return SEVERITY_COLOURS.get(level, _UNKNOWN_COLOUR)
+
+
+def _group_colour(by: str | None, name: str, slot: int) -> str:
+    # Severity keeps its colour whichever groups a plot shows; other keys
+    # take the palette in order.
+    if by == "severity" and name.startswith("SEV") and name[3:].isdigit():
+        return severity_colour(int(name[3:]))
+    return _GROUP_COLOURS[slot % len(_GROUP_COLOURS)]
+
+
 def _num(moment: datetime) -> float:
     # Matplotlib's date numbers, from the naive UTC time: matplotlib reads
     # aware datetimes through its own default timezone, and the record's
@@ -103,7 +155,13 @@ def _num(moment: datetime) -> float:
 # --- one incident ------------------------------------------------------------------
 
 
-def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
+@typing.overload
+def timeline(rec: IncidentRecord, *, width: float = ..., ax: None = None) -> Figure: ...
+@typing.overload
+def timeline(rec: IncidentRecord, *, width: float = ..., ax: Axes) -> Axes: ...
+def timeline(
+    rec: IncidentRecord, *, width: float = 10.0, ax: Axes | None = None
+) -> Figure | Axes:
     """One incident on a time axis.
 
     Each event type present has a row of markers; the five phases are shaded
@@ -115,10 +173,12 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
 
     Args:
         rec: The record.
-        width: Figure width in inches.
+        width: Figure width in inches (of a new figure).
+        ax: Draw into this matplotlib ``Axes`` (of the user's own figure or
+            grid) instead of a new figure.
 
     Returns:
-        The figure, with one axes.
+        A new figure with one axes; the ``ax`` drawn into when one is given.
 
     Raises:
         ImportError: When matplotlib is not installed.
@@ -139,8 +199,8 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
     rows = [kind.value for kind in present]
     if updates:
         rows.append(_UPDATES_ROW)
-    figure = _figure(width, 1.6 + 0.35 * max(len(rows), 2))
-    ax = figure.add_subplot()
+    own = ax is None
+    figure, ax = _target(ax, width, 1.6 + 0.35 * max(len(rows), 2))
 
     for position, kind in enumerate(present):
         moments = [_num(e.timestamp) for e in rec.events if e.type is kind]
@@ -218,7 +278,7 @@ def timeline(rec: IncidentRecord, *, width: float = 10.0) -> Figure:
         ax.legend(
             loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
         )
-    return figure
+    return figure if own else ax
 
 
 def _merged_ticks(
@@ -399,7 +459,8 @@ def durations(
     max_groups: int = 8,
     log: bool | None = None,
     width: float = 8.0,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Figure | Axes:
     """The distribution of a column in each group, medians marked.
 
     Incident durations are heavy-tailed, so a duration is drawn on a log
@@ -421,10 +482,13 @@ def durations(
         max_groups: The largest groups shown; the others are counted in the
             title.
         log: A log axis; by default when the column is a duration.
-        width: Figure width in inches.
+        width: Figure width in inches (of a new figure).
+        ax: Draw into this matplotlib ``Axes`` instead of a new figure.
 
     Returns:
-        The figure, with one axes.
+        A new figure with one axes; the ``ax`` drawn into when one is given.
+        Grouped by severity, each level has its colour
+        (:data:`SEVERITY_COLOURS`), the same in every plot.
 
     Raises:
         ValidationError: For an unknown column, ``kind`` or a bad
@@ -463,8 +527,9 @@ def durations(
     )
     hidden = len(names) - len(keep)
 
-    figure = _figure(width, 4.2 if kind == "ecdf" else 1.2 + 0.45 * max(len(keep), 2))
-    ax = figure.add_subplot()
+    height = 4.2 if kind == "ecdf" else 1.2 + 0.45 * max(len(keep), 2)
+    own = ax is None
+    figure, ax = _target(ax, width, height)
     drawn: list[NDArray[np.float64]] = []
     for slot, index in enumerate(keep):
         sample = samples[index]
@@ -484,7 +549,7 @@ def durations(
             label += f", {at_or_below_zero / used:.0%} at ≤ 0"
         if invalid:
             label += f", {invalid:,} negative left out"
-        colour = _GROUP_COLOURS[slot % len(_GROUP_COLOURS)]
+        colour = _group_colour(by, names[index], slot)
         if kind == "ecdf":
             if sample.size:
                 # Shares of all the values used, the ones at or below zero
@@ -557,7 +622,7 @@ def durations(
         ax.legend(
             fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
         )
-    return figure
+    return figure if own else ax
 
 
 def trend(
@@ -570,7 +635,9 @@ def trend(
     confidence: float = 0.95,
     width: float = 9.0,
     method: str = "order",
-) -> Figure:
+    ax: Axes | None = None,
+    counts_ax: Axes | None = None,
+) -> Figure | Axes:
     """Median and p90 of a column per period, with interval bands and counts.
 
     The statistics are :meth:`IncidentTable.group_stats`'s by ``month`` (of
@@ -589,11 +656,16 @@ def trend(
         n: Bootstrap resamples (``method="bootstrap"`` only).
         seed: Seed of the bootstrap, for the same bands every time.
         confidence: Coverage of the bands.
-        width: Figure width in inches.
+        width: Figure width in inches (of a new figure).
         method: ``"order"`` (order statistics) or ``"bootstrap"``.
+        ax: Draw the statistics into this matplotlib ``Axes`` instead of a
+            new figure.
+        counts_ax: With ``ax``, draw the counts panel here (left out when
+            not given).
 
     Returns:
-        The figure, with two axes: the statistics, and the counts.
+        A new figure with two axes (the statistics, and the counts); the
+        ``ax`` drawn into when one is given.
 
     Raises:
         ValidationError: For an unknown column or ``freq``.
@@ -643,10 +715,20 @@ def trend(
         else:
             unit, scale = _TIME_UNITS[2]
 
-    figure = _figure(width, 5.2)
-    grid = figure.add_gridspec(2, 1, height_ratios=(3, 1))
-    ax = figure.add_subplot(grid[0])
-    counts_ax = figure.add_subplot(grid[1], sharex=ax)
+    own = ax is None
+    if ax is None:
+        if counts_ax is not None:
+            raise ValidationError(
+                ["counts_ax: give it with ax (the statistics' axes), or neither"]
+            )
+        figure = _figure(width, 5.2)
+        grid = figure.add_gridspec(2, 1, height_ratios=(3, 1))
+        ax = figure.add_subplot(grid[0])
+        counts_ax = figure.add_subplot(grid[1], sharex=ax)
+    else:
+        figure, ax = _target(ax, width, 5.2)
+        if counts_ax is not None:
+            _target(counts_ax, width, 5.2)  # the same check, for its parameter name
     colours = {"median": "#0072B2", "p90": "#D55E00"}
     for stat in ("median", "p90"):
         values = getattr(stats, stat) / scale
@@ -686,22 +768,25 @@ def trend(
     ax.set_title(_literal(title, MAX_TITLE), loc="left")
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8, loc="upper left")
-    ax.tick_params(labelbottom=False)
-
     bar_width = 20.0  # days: a month's bar, with a gap
-    counts_ax.bar(
-        x, stats.count, width=bar_width, color="#888888", label="with a value"
-    )
-    counts_ax.bar(
-        x,
-        stats.missing,
-        bottom=stats.count,
-        width=bar_width,
-        color="#dddddd",
-        label="without (e.g. open)",
-    )
-    counts_ax.set_ylabel("incidents")
-    counts_ax.legend(fontsize=7, loc="upper left", ncols=2)
+    if counts_ax is not None:
+        ax.tick_params(labelbottom=False)
+        counts_ax.bar(
+            x, stats.count, width=bar_width, color="#888888", label="with a value"
+        )
+        counts_ax.bar(
+            x,
+            stats.missing,
+            bottom=stats.count,
+            width=bar_width,
+            color="#dddddd",
+            label="without (e.g. open)",
+        )
+        counts_ax.set_ylabel("incidents")
+        counts_ax.legend(fontsize=7, loc="upper left", ncols=2)
+        counts_ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    # The time axis is the counts panel's when there is one.
+    date_axes = [ax] if counts_ax is None else [ax, counts_ax]
     if x.size:
         # Limits set here, not autoscaled: a month's bar padded around
         # January of year 1 reaches into year 0, which matplotlib cannot
@@ -710,11 +795,11 @@ def trend(
         last = float(mpl.dates.date2num(datetime(9999, 12, 31)))
         low, high = float(np.min(x)), float(np.max(x))
         pad = max((high - low) * 0.03, bar_width)
-        ax.set_xlim(max(first, low - pad), min(last, high + pad))
+        for axes in date_axes:
+            axes.set_xlim(max(first, low - pad), min(last, high + pad))
     locator = mpl.dates.AutoDateLocator(minticks=3, maxticks=10, tz=timezone.utc)
-    counts_ax.xaxis.set_major_locator(locator)
-    counts_ax.xaxis.set_major_formatter(
+    date_axes[-1].xaxis.set_major_locator(locator)
+    date_axes[-1].xaxis.set_major_formatter(
         mpl.dates.ConciseDateFormatter(locator, tz=timezone.utc)
     )
-    counts_ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
-    return figure
+    return figure if own else ax

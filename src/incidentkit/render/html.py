@@ -80,15 +80,22 @@ MAX_EVENTS: Final = 40
 #: Rows shown of a findings list or a table's head.
 MAX_ROWS: Final = 50
 
+# Every selector names the wrapper div, its class, the table and the table's
+# class: specificity (0,2,3) for a cell, above JupyterLab's
+# ".jp-RenderedHTMLCommon td" (0,1,1) and its other table rules, which
+# otherwise right-align every cell (a plain browser and classic Notebook
+# showed it fine). No !important, so a user's own stylesheet can still win.
 _STYLE: Final = (
     "<style>"
-    ".incidentkit table{border-collapse:collapse;margin:0.3em 0 0.6em 0}"
-    ".incidentkit th,.incidentkit td{padding:0.15em 0.6em;text-align:left;"
-    "vertical-align:top}"
-    ".incidentkit td.num{text-align:right;font-variant-numeric:tabular-nums}"
-    ".incidentkit .muted{opacity:0.65}"
+    "div.incidentkit table.ik-table{border-collapse:collapse;margin:0.3em 0 0.6em 0}"
+    "div.incidentkit table.ik-table th,div.incidentkit table.ik-table td"
+    "{padding:0.15em 0.6em;text-align:left;vertical-align:top}"
+    "div.incidentkit table.ik-table td.num"
+    "{text-align:right;font-variant-numeric:tabular-nums}"
+    "div.incidentkit .muted{opacity:0.65}"
     "</style>"
 )
+
 _LEVEL_COLOURS: Final = {"error": "#c62828", "warning": "#ef6c00", "info": "#1565c0"}
 
 
@@ -103,6 +110,15 @@ def _e(value: object) -> str:
 
 def _wrap(*parts: str) -> str:
     return '<div class="incidentkit">' + _STYLE + "".join(parts) + "</div>"
+
+
+def _table_tag(head: str, rows: list[str]) -> str:
+    # The class is what the scoped style selects (see _STYLE).
+    body = "".join(rows)
+    return (
+        f"<table class='ik-table'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def _heading(text: str, detail: str = "") -> str:
@@ -125,9 +141,7 @@ def _table(
             attribute = ' class="num"' if right else ""
             cells.append(f"<td{attribute}>{_e(cell)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    return _table_tag(head, body)
 
 
 def _note(text: str) -> str:
@@ -397,9 +411,7 @@ def findings_html(findings: Sequence[Finding], *, max_rows: int = MAX_ROWS) -> s
             "</tr>"
         )
     head = "".join(f"<th>{name}</th>" for name in ("level", "code", "path", "message"))
-    table = (
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    table = _table_tag(head, rows)
     hidden = len(findings) - min(len(findings), max(0, max_rows))
     more = _note(f"… and {hidden} more findings") if hidden else ""
     return _wrap(_heading("Findings", detail), table, more)

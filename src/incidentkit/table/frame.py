@@ -68,6 +68,8 @@ from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.records import io as _io
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table import build as _build
+from incidentkit.table import interchange as _interchange
+from incidentkit.table import verbs as _verbs
 from incidentkit.table.build import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
@@ -472,24 +474,24 @@ class IncidentTable:
             for row in range(len(self))
         ]
 
-    def to_pandas(self) -> pd.DataFrame:
+    def to_pandas(
+        self, *, durations: Literal["seconds", "timedelta"] = "seconds"
+    ) -> pd.DataFrame:
         """A pandas DataFrame: categoricals as ``Categorical``, times in UTC.
+
+        Args:
+            durations: ``"seconds"`` (float seconds, NaN when unknown) or
+                ``"timedelta"`` (``timedelta64[us]``, NaT when unknown; exact,
+                computed from the milestones).
+
+        :meth:`from_frame` reads the frame back into an equal table.
 
         Raises:
             ImportError: When pandas (the ``pandas`` extra) is not installed.
         """
-        pandas = _import_pandas()
-        data: dict[str, Any] = {"id": self["id"]}
-        for name, array in self._columns.items():
-            if name in self._labels:
-                data[name] = pandas.Categorical.from_codes(
-                    array.astype(np.int64), categories=self._labels[name]
-                )
-            elif array.dtype.kind == "M":
-                data[name] = pandas.Series(array).dt.tz_localize("UTC")
-            else:
-                data[name] = array
-        frame: pd.DataFrame = pandas.DataFrame(data)
+        frame: pd.DataFrame = _interchange.to_pandas(
+            self["id"], self._columns, self._labels, durations
+        )
         return frame
 
     # --- groups -----------------------------------------------------------------
@@ -1052,6 +1054,222 @@ class IncidentTable:
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
         return _display.html(self)
+
+    # --- verbs (implemented in incidentkit.table.verbs) --------------------------
+
+    def time(self, name: str = "declared_at") -> _verbs.TimeColumn:
+        """A time column whose comparisons take dates, datetimes and ISO strings.
+
+        ``table.time("declared_at") >= "2024-07-01"`` gives a mask; a
+        ``date`` or a bare ISO date means its midnight UTC, a ``datetime``
+        or an ISO time needs a UTC offset, a ``datetime64`` is read as UTC.
+        Unknown moments compare false.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> from datetime import date
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> (table.time("declared_at") < date(2024, 3, 1)).tolist()
+            [True]
+        """
+        array = self._get(name) if name != "id" else None
+        if array is None or array.dtype.kind != "M":
+            times = ", ".join(
+                key for key, column in self._columns.items() if column.dtype.kind == "M"
+            )
+            raise ValidationError(
+                [f"on: {name!r} is not a time column (time columns: {times})"]
+            )
+        return _verbs.TimeColumn(name, array)
+
+    def between(
+        self, start: object = None, end: object = None, *, on: str = "declared_at"
+    ) -> IncidentTable:
+        """The rows whose ``on`` moment is in ``[start, end)``, as a new table.
+
+        The interval is half-open, so that consecutive periods (months,
+        quarters) share no incident; ``None`` leaves a side open. Rows
+        whose moment is unknown are left out. Bounds are read as
+        :meth:`time` reads them.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> from datetime import datetime, timezone
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> len(table.between("2024-01-01", "2025-01-01"))
+            1
+            >>> len(table.between(end=datetime(2024, 1, 1, tzinfo=timezone.utc)))
+            0
+        """
+        return self.take(self.time(on).between(start, end))
+
+    def where(
+        self, condition: _verbs.Condition | None = None, /, **equals: object
+    ) -> IncidentTable:
+        """The rows meeting a condition, as a new table.
+
+        Args:
+            condition: A boolean mask (``table["severity"] <= 1``,
+                ``table.time("declared_at") >= "2024-07-01"``), or a function
+                of the table giving one (handy in a chain).
+            **equals: Column = value (or a list of values): rows whose
+                value is one of them. Categorical columns compare their
+                labels; ``None`` matches a missing value.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> table = IncidentTable.from_records([ik.example()] * 2)
+            >>> len(table.where(service="payment-gateway"))
+            2
+            >>> len(table.where(severity=[0, 2], status="resolved"))
+            0
+            >>> len(table.where(lambda t: t["time_to_resolve"] > 3600))
+            2
+        """
+        mask = np.ones(len(self), dtype=bool)
+        if condition is not None:
+            mask &= _verbs.mask_from(condition, len(self), self)
+        for name, wanted in equals.items():
+            if name == "id":
+                labels, codes = np.unique(self["id"].astype(str), return_inverse=True)
+                labels = labels.astype(object)
+            elif name in self._labels:
+                codes, labels = self._columns[name], self._labels[name]
+            else:
+                codes, labels = self._key(name)
+            mask &= _verbs.equals_mask(name, wanted, codes, labels)
+        return self.take(mask)
+
+    def sort(
+        self, by: str | Sequence[str], *, descending: bool | Sequence[bool] = False
+    ) -> IncidentTable:
+        """The rows ordered by one column or several, as a new table.
+
+        The sort is stable; missing values (NaN, NaT, no label, an unknown
+        severity) come last whichever the direction. Categorical columns
+        sort by label.
+
+        Example:
+            >>> from incidentkit import synth
+            >>> table = IncidentTable.from_records(synth.generate(50, seed=1))
+            >>> worst = table.sort("impact_score", descending=True).head(3)
+            >>> bool((worst["impact_score"][:-1] >= worst["impact_score"][1:]).all())
+            True
+        """
+        names = _verbs.key_names(by)
+        flags = _verbs.descending_flags(descending, len(names))
+        keys = []
+        for name in names:
+            values = self._column(name) if name == "id" else self._get(name)
+            if name in self._labels:
+                keys.append(_verbs.sort_key(values, missing_code=-1))
+            elif name == "severity":
+                keys.append(_verbs.sort_key(values, missing_code=UNKNOWN_LEVEL))
+            else:
+                keys.append(_verbs.sort_key(values))
+        return self.take(_verbs.sort_order(keys, flags))
+
+    def head(self, n: int = 5) -> IncidentTable:
+        """The first ``n`` rows (all of them when there are fewer), as a new table."""
+        return self.take(slice(0, _verbs.row_count(n, "n")))
+
+    def tail(self, n: int = 5) -> IncidentTable:
+        """The last ``n`` rows (all of them when there are fewer), as a new table."""
+        count = _verbs.row_count(n, "n")
+        return self.take(slice(max(len(self) - count, 0), len(self)))
+
+    def select(self, columns: str | Sequence[str]) -> IncidentTable:
+        """A new table with only these columns, in this order (``id`` always).
+
+        For exports (:meth:`to_pandas`, :meth:`to_dict`...) of the columns
+        that matter; a statistic that needs a column left out raises a
+        ``ValidationError`` naming it.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> table.select(["service", "time_to_resolve"]).columns
+            ('id', 'service', 'time_to_resolve')
+        """
+        names = _verbs.key_names(columns, "columns")
+        kept, labels = _verbs.selected(names, self._columns, self._labels)
+        return IncidentTable._create(
+            Parts(kept, labels, self._id_offsets, self._id_bytes, self._settings)
+        )
+
+    # --- interchange (implemented in incidentkit.table.interchange) ------------
+
+    def to_polars(
+        self, *, durations: Literal["seconds", "timedelta"] = "seconds"
+    ) -> Any:
+        """A polars DataFrame: categoricals as ``Enum``, times in UTC.
+
+        Args:
+            durations: As for :meth:`to_pandas` (``Duration("us")`` for
+                ``"timedelta"``).
+
+        Raises:
+            ImportError: When polars is not installed.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> frame = IncidentTable.from_records([ik.example()]).to_polars()
+            >>> frame["declared_at"].dtype, frame["time_to_resolve"][0]
+            (Datetime(time_unit='us', time_zone='UTC'), 9000.0)
+        """
+        return _interchange.to_polars(
+            self["id"], self._columns, self._labels, durations
+        )
+
+    def to_arrow(
+        self, *, durations: Literal["seconds", "timedelta"] = "seconds"
+    ) -> Any:
+        """A pyarrow Table: categoricals as dictionaries, UTC timestamps.
+
+        Args:
+            durations: As for :meth:`to_pandas` (``duration("us")`` for
+                ``"timedelta"``).
+
+        Raises:
+            ImportError: When pyarrow (the ``arrow`` extra) is not installed.
+        """
+        return _interchange.to_arrow(self["id"], self._columns, self._labels, durations)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: object,
+        *,
+        as_of: date | datetime | None = None,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> IncidentTable:
+        """A table from a pandas or polars DataFrame or a pyarrow Table.
+
+        The frame has an ``id`` column and any of a table's columns, in the
+        forms :meth:`to_pandas`, :meth:`to_polars` and :meth:`to_arrow` give
+        (durations in float seconds or as timedeltas; times with a time
+        zone, converted to UTC). ``IncidentTable.from_frame(table.to_pandas(),
+        as_of=table.as_of, policy=table.policy)`` equals ``table``. Columns
+        are taken as they are: nothing is recomputed from the milestones.
+
+        Args:
+            frame: The frame.
+            as_of: The ``as_of`` the frame's columns were computed with.
+            policy: The policy they were computed with.
+
+        Raises:
+            ValidationError: For a column no table has, a column of the
+                wrong type, naive times, or a missing ``id``.
+
+        Example:
+            >>> import incidentkit as ik
+            >>> table = IncidentTable.from_records([ik.example()])
+            >>> back = IncidentTable.from_frame(table.to_pandas(durations="timedelta"))
+            >>> back["time_to_resolve"].tolist(), back["service"].tolist()
+            ([9000.0], ['payment-gateway'])
+        """
+        table_settings = _build.settings(as_of, policy, False)
+        return cls._create(_interchange.columns_from_frame(frame, table_settings))
 
 
 def _compact(values: IntArray, keep: NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
