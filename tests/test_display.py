@@ -138,7 +138,7 @@ def test_phase_durations_html():
     # 14:23, 14:45, 15:30, 16:45: 5m, 3m, 22m, 45m, 1h 15m.
     for text in ("5m", "3m", "22m", "45m", "1h 15m", "started → detected"):
         assert f">{text}<" in fragment
-    assert fragment.count("<tr>") == 1 + 6 + 1 + 5  # two headers, 6 + 5 rows
+    assert fragment.count("<tr>") == 1 + 7 + 1 + 5  # two headers, 7 + 5 rows
 
 
 def test_impact_score_html_lists_every_component():

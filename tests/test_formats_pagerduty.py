@@ -61,15 +61,16 @@ def test_log_entries_become_events_in_time_order(resolved_doc):
     rec = from_pagerduty(resolved_doc)
     # The fixture lists nine entries newest first. notify and assign entries
     # give no event; the second acknowledgement (Marcus, 09:33:41) neither.
+    # The trigger is the start and the detection (SPEC §10).
     assert [(str(e.type), e.timestamp, e.actor, e.description) for e in rec.events] == [
         (
-            "trigger",
+            "detection",
             at("2024-05-02T09:14:07Z"),
             "checkout-api",
             "Triggered through the API.",
         ),
         (
-            "declaration",
+            "acknowledgement",
             at("2024-05-02T09:17:29Z"),
             "Priya Raman",
             "Acknowledged by Priya Raman.",
@@ -129,8 +130,8 @@ def test_the_order_of_the_log_does_not_matter(resolved_doc):
 def test_first_acknowledgement_is_the_earliest_not_the_first_listed(resolved_doc):
     # Listed newest first, Marcus's acknowledgement comes before Priya's.
     rec = from_pagerduty(resolved_doc)
-    (declaration,) = [e for e in rec.events if e.type is EventType.DECLARATION]
-    assert declaration.actor == "Priya Raman"
+    (acknowledgement,) = [e for e in rec.events if e.type is EventType.ACKNOWLEDGEMENT]
+    assert acknowledgement.actor == "Priya Raman"
 
 
 @pytest.mark.parametrize(
@@ -163,10 +164,14 @@ def test_an_open_incident_without_its_log():
     # created_at 22:03:15+02:00 is 20:03:15 UTC.
     assert rec.incident.declared_at == at("2024-05-07T20:03:15Z")
     # No log entries: the earliest current acknowledgement (Tomás, 22:05:02
-    # +02:00) is the declaration.
+    # +02:00) is the acknowledgement; created_at, when the alert opened the
+    # incident, is its detection.
     assert [(str(e.type), e.timestamp, e.actor) for e in rec.events] == [
-        ("declaration", at("2024-05-07T20:05:02Z"), "Tomás Ortega")
+        ("detection", at("2024-05-07T20:03:15Z"), None),
+        ("acknowledgement", at("2024-05-07T20:05:02Z"), "Tomás Ortega"),
     ]
+    # MTTA: 20:05:02 - 20:03:15 = 1 min 47 s = 107 s.
+    assert ik.phase_durations(rec).time_to_acknowledge.total_seconds() == 107
     assert rec.participants == (
         Participant(name="Lena Vogel", role="assignee"),
         Participant(name="Tomás Ortega", role="acknowledger"),
@@ -178,6 +183,8 @@ def test_milestones_of_an_imported_incident(resolved_doc):
 
     marks = incident.milestones(from_pagerduty(resolved_doc))
     assert marks.started == at("2024-05-02T09:14:07Z")  # the trigger
+    assert marks.detected == at("2024-05-02T09:14:07Z")  # the trigger too
+    assert marks.acknowledged == at("2024-05-02T09:17:29Z")  # Priya, first
     assert marks.declared == at("2024-05-02T09:14:07Z")  # created_at
     assert marks.resolved == at("2024-05-02T10:41:52Z")
     assert marks.identified is None  # PagerDuty does not say
@@ -269,23 +276,29 @@ def real(name: str) -> dict[str, Any]:
 def test_webhook_acknowledge_gives_the_time_to_acknowledge():
     # webhook-v2-acknowledge.json: created_at 15:14:36Z, the acknowledge log
     # entry 15:15:17Z by Laura Haley: MTTA = 15:15:17 - 15:14:36 = 41 s.
+    # The log has no trigger entry: created_at, when the alert opened the
+    # incident, is the detection.
     rec = from_pagerduty(real("webhook-v2-acknowledge.json"))
     assert rec.incident.declared_at == at("2017-09-26T15:14:36Z")
     assert [(e.type, e.timestamp, e.actor, dict(e.metadata)) for e in rec.events] == [
+        (EventType.DETECTION, at("2017-09-26T15:14:36Z"), None, {}),
         (
-            EventType.DECLARATION,
+            EventType.ACKNOWLEDGEMENT,
             at("2017-09-26T15:15:17Z"),
             "Laura Haley",
             {"status": "acknowledged"},
-        )
+        ),
     ]
-    mtta = ik.Policy(
-        milestones=ik.MilestonePolicy(
-            detected=(ik.IncidentField("declared_at"),),
-            declared=(ik.EarliestEvent(status="acknowledged"),),
-        )
-    )
-    assert ik.phase_durations(rec, policy=mtta).time_to_declare.total_seconds() == 41
+    marks = ik.milestones(rec)
+    assert marks.detected == at("2017-09-26T15:14:36Z")
+    assert marks.acknowledged == at("2017-09-26T15:15:17Z")
+    # Under the default policy, no rule to write: 15:15:17 - 15:14:36 = 41 s.
+    assert ik.phase_durations(rec).time_to_acknowledge.total_seconds() == 41
+    # The table and stats read the same figure.
+    table = ik.IncidentTable.from_records([rec])
+    assert table["time_to_acknowledge"].tolist() == [41.0]
+    # No finding: the acknowledgement after the declaration is no disorder.
+    assert not [f for f in ik.check(rec) if f.code == "IK201"]
 
 
 def test_webhook_resolve_keeps_the_responder_of_the_log():
@@ -307,7 +320,7 @@ def test_webhook_resolve_keeps_the_responder_of_the_log():
 def test_a_resolve_note_is_the_resolution_description():
     doc = real("webhook-v2-resolve.json")
     doc["log_entries"][0]["note"] = "Rolled back the config push."
-    (event,) = from_pagerduty(doc).events
+    (event,) = [e for e in from_pagerduty(doc).events if e.type is EventType.RESOLUTION]
     assert event.description == "Rolled back the config push."
 
 
@@ -319,7 +332,7 @@ def test_openapi_incident_without_log():
     assert rec.incident.severity == "P2"
     assert rec.incident.status == "acknowledged"
     assert rec.participants == (Participant(name="Earline Greenholt", role="assignee"),)
-    (event,) = rec.events
+    (event,) = [e for e in rec.events if e.type is EventType.ACKNOWLEDGEMENT]
     assert event.timestamp == at("2015-11-10T00:32:52Z")
     assert event.metadata["status"] == "acknowledged"
 
@@ -343,8 +356,8 @@ def test_openapi_log_entries_with_the_incident():
     }
     rec = from_pagerduty(doc)
     assert [(e.type, e.timestamp) for e in rec.events] == [
-        (EventType.TRIGGER, at("2015-11-07T00:14:20Z")),
-        (EventType.DECLARATION, at("2015-11-10T00:32:52Z")),
+        (EventType.DETECTION, at("2015-11-07T00:14:20Z")),
+        (EventType.ACKNOWLEDGEMENT, at("2015-11-10T00:32:52Z")),
     ]
     assert [p.name for p in rec.participants] == ["Earline Greenholt"]
 

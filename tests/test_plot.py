@@ -51,9 +51,11 @@ def test_timeline_of_the_example():
     ax = figure.axes[0]
     assert ax.get_xlabel() == "time (UTC)"
     assert ax.get_title(loc="left").startswith("INC-2024-0142 · Payment Service")
-    # The example has events of all eight types, and external updates.
+    # The example has events of eight types (no acknowledgement), and
+    # external updates.
     rows = [label.get_text() for label in ax.get_yticklabels()]
-    assert rows == [kind.value for kind in ik.EventType] + ["external updates"]
+    kinds = [k.value for k in ik.EventType if k is not ik.EventType.ACKNOWLEDGEMENT]
+    assert rows == [*kinds, "external updates"]
     markers = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert len(markers) == 9
     # 18 events plus 4 external updates (the communications with audience

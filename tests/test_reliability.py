@@ -862,7 +862,9 @@ def test_every_moment_the_same(example_doc: Doc) -> None:
     results = analyse(ik.from_dict(example_doc))
     durations = results["phase_durations"]
     assert set(durations.phases.values()) == {timedelta(0)}
-    assert set(durations.figures.values()) == {timedelta(0)}
+    # The example records no acknowledgement: its figure stays unknown.
+    assert set(durations.figures.values()) == {timedelta(0), None}
+    assert durations.time_to_acknowledge is None
     assert _codes_at(results["check"], "incident.resolved_at") == [("IK208", "error")]
 
 

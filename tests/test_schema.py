@@ -33,10 +33,11 @@ def test_only_the_incident_is_required():
     assert rec.incident.resolved_at is None
 
 
-def test_event_type_values_are_the_eight_spec_types():
+def test_event_type_values_are_the_nine_spec_types():
     assert [member.value for member in ik.EventType] == [
         "trigger",
         "detection",
+        "acknowledgement",
         "declaration",
         "investigation",
         "communication",

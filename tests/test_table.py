@@ -918,7 +918,7 @@ def test_exports(synthetic):
     assert records_[0]["started_at"].endswith("Z")
     as_dict = table.to_dict()
     assert as_dict["time_to_resolve"][0] == table["time_to_resolve"][0]
-    assert repr(table) == "<IncidentTable: 20 incidents, 36 columns>"
+    assert repr(table) == "<IncidentTable: 20 incidents, 38 columns>"
 
 
 def test_the_table_cannot_be_built_directly():

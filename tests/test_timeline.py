@@ -95,6 +95,7 @@ def test_figure_and_phase_tables_are_those_of_the_spec():
     assert MILESTONE_NAMES == (
         "started",
         "detected",
+        "acknowledged",
         "declared",
         "identified",
         "mitigated",
@@ -102,6 +103,7 @@ def test_figure_and_phase_tables_are_those_of_the_spec():
     )
     assert dict(FIGURES) == {
         "time_to_detect": ("started", "detected"),
+        "time_to_acknowledge": ("detected", "acknowledged"),
         "time_to_declare": ("detected", "declared"),
         "time_to_identify": ("started", "identified"),
         "time_to_mitigate": ("started", "mitigated"),

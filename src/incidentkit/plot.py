@@ -55,6 +55,7 @@ _PHASE_COLOURS: Final = {
 _EVENT_STYLE: Final = {
     EventType.TRIGGER: ("#D55E00", "v"),
     EventType.DETECTION: ("#E69F00", "o"),
+    EventType.ACKNOWLEDGEMENT: ("#E69F00", "d"),
     EventType.DECLARATION: ("#56B4E9", "D"),
     EventType.INVESTIGATION: ("#009E73", "s"),
     EventType.COMMUNICATION: ("#CC79A7", "P"),

@@ -164,6 +164,7 @@ def quoted(values: Iterable[str]) -> str:
 _MILESTONE_EVENT_TYPES: Final[Mapping[str, tuple[EventType, ...]]] = {
     "started": (EventType.TRIGGER, EventType.DETECTION),
     "detected": (EventType.DETECTION,),
+    "acknowledged": (EventType.ACKNOWLEDGEMENT,),
     "declared": (EventType.DECLARATION,),
     "identified": (),
     "mitigated": (EventType.MITIGATION,),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Final
 
 from incidentkit.checks.context import Context, span, when
 from incidentkit.checks.policy import word_key
@@ -22,6 +23,9 @@ from incidentkit.records.schema import EventType
 __all__: list[str] = []
 
 
+_PHASE_BOUNDS: Final = frozenset(name for pair in PHASES.values() for name in pair)
+
+
 @rule(
     code="IK201",
     name="milestones-out-of-order",
@@ -29,8 +33,9 @@ __all__: list[str] = []
     level="error",
     summary=(
         "Two milestones are out of order (started, detected, declared, "
-        "identified, mitigated, resolved) by more than the tolerance "
-        "(CheckPolicy.milestone_tolerance, 1 s by default)."
+        "identified, mitigated, resolved; acknowledged after detected) by "
+        "more than the tolerance (CheckPolicy.milestone_tolerance, 1 s by "
+        "default)."
     ),
     rationale=(
         "Every duration spanning the two milestones turns negative, which "
@@ -40,13 +45,32 @@ __all__: list[str] = []
     good='"declared_at": "2024-01-15T14:23:00Z", "resolved_at": "2024-01-15T16:45:00Z"',
 )
 def _milestones_out_of_order(ctx: Context) -> Iterator[tuple[str, str]]:
-    found = ctx.milestones.as_dict()
-    present = [(name, moment) for name, moment in found.items() if moment is not None]
+    known = {
+        name: moment
+        for name, moment in ctx.milestones.as_dict().items()
+        if moment is not None
+    }
+    # The phase milestones form one chain; a milestone that bounds no phase
+    # (acknowledged: a page may be taken before or after the declaration) is
+    # held only to the start of its figure.
+    chain = [
+        (name, known[name])
+        for name in MILESTONE_NAMES
+        if name in _PHASE_BOUNDS and name in known
+    ]
+    pairs = [
+        *itertools.pairwise(chain),
+        *(
+            ((start, known[start]), (end, known[end]))
+            for start, end in FIGURES.values()
+            if end not in _PHASE_BOUNDS and start in known and end in known
+        ),
+    ]
     order = {name: index for index, name in enumerate(MILESTONE_NAMES)}
     spans = {**ctx.durations.figures, **ctx.durations.phases}
     bounds = {**FIGURES, **PHASES}
     tolerance = ctx.rules.milestone_tolerance
-    for (early, early_at), (late, late_at) in itertools.pairwise(present):
+    for (early, early_at), (late, late_at) in pairs:
         if early_at - late_at <= tolerance:
             continue
         negative = [

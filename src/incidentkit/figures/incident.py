@@ -39,7 +39,7 @@ def _checked(rec: object, policy: object) -> tuple[IncidentRecord, Policy]:
 
 
 def milestones(rec: IncidentRecord, *, policy: Policy = DEFAULT_POLICY) -> Milestones:
-    """Find the six milestones of an incident.
+    """Find the seven milestones of an incident.
 
     Args:
         rec: The incident record; events may be in any order.
@@ -79,9 +79,9 @@ def phase_durations(
         policy: Its ``milestones`` rules are used.
 
     Returns:
-        The six figures and the five phases as ``timedelta`` values; a span
+        The seven figures and the five phases as ``timedelta`` values; a span
         with an unknown boundary is ``None``, a span whose end precedes its
-        start is negative. With all six milestones known and in order the
+        start is negative. With the six phase milestones known and in order the
         phases add up to ``time_to_resolve``.
 
     Example:

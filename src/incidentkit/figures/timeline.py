@@ -1,7 +1,8 @@
 """Milestones of one incident and the durations between them.
 
-An incident passes six moments, the *milestones*: it starts, is detected, is
-declared, its cause is identified, it is mitigated and it is resolved. Each
+An incident passes seven moments, the *milestones*: it starts, is detected,
+a responder acknowledges it, it is declared, its cause is identified, it is
+mitigated and it is resolved. Each
 is found in a record by a rule of :class:`MilestonePolicy`; the default
 rules are those of the specification:
 
@@ -11,6 +12,8 @@ milestone      default rule (first that gives a moment wins)
 ``started``    earliest ``trigger`` event; earliest ``detection`` event;
                ``incident.declared_at``
 ``detected``   earliest ``detection`` event
+``acknowledged`` earliest ``acknowledgement`` event (a responder took the
+               page: PagerDuty's acknowledge)
 ``declared``   ``incident.declared_at``; earliest ``declaration`` event
 ``identified`` earliest event whose ``metadata.status`` is ``"identified"``
 ``mitigated``  latest ``mitigation`` event at or before ``resolved`` (the
@@ -21,7 +24,9 @@ milestone      default rule (first that gives a moment wins)
 The figures and phases are spans between two milestones (:data:`FIGURES`,
 :data:`PHASES`). A span with an unknown end is ``None``, never guessed; a
 span whose end comes before its start is negative, as it is, so that the
-checks can point at the disorder.
+checks can point at the disorder. ``acknowledged`` ends a figure
+(``time_to_acknowledge``, MTTA) but bounds no phase: responders may take the
+page before or after the incident is declared.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ MilestoneColumn = Callable[[str], Moments]
 MILESTONE_NAMES: Final = (
     "started",
     "detected",
+    "acknowledged",
     "declared",
     "identified",
     "mitigated",
@@ -87,6 +93,7 @@ PHASE_NAMES: Final = (
 #: The headline figures, in order.
 FIGURE_NAMES: Final = (
     "time_to_detect",
+    "time_to_acknowledge",
     "time_to_declare",
     "time_to_identify",
     "time_to_mitigate",
@@ -99,6 +106,7 @@ FIGURE_NAMES: Final = (
 FIGURES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
     {
         "time_to_detect": ("started", "detected"),
+        "time_to_acknowledge": ("detected", "acknowledged"),
         "time_to_declare": ("detected", "declared"),
         "time_to_identify": ("started", "identified"),
         "time_to_mitigate": ("started", "mitigated"),
@@ -440,6 +448,7 @@ _SPEC_RULES: Final[Mapping[str, tuple[MilestoneSelector, ...]]] = MappingProxyTy
             IncidentField("declared_at"),
         ),
         "detected": (EarliestEvent(EventType.DETECTION),),
+        "acknowledged": (EarliestEvent(EventType.ACKNOWLEDGEMENT),),
         "declared": (
             IncidentField("declared_at"),
             EarliestEvent(EventType.DECLARATION),
@@ -492,6 +501,7 @@ class MilestonePolicy:
 
     started: tuple[MilestoneSelector, ...] = _rules("started")
     detected: tuple[MilestoneSelector, ...] = _rules("detected")
+    acknowledged: tuple[MilestoneSelector, ...] = _rules("acknowledged")
     declared: tuple[MilestoneSelector, ...] = _rules("declared")
     identified: tuple[MilestoneSelector, ...] = _rules("identified")
     mitigated: tuple[MilestoneSelector, ...] = _rules("mitigated")
@@ -554,18 +564,19 @@ DEFAULT_MILESTONE_POLICY: Final = MilestonePolicy()
 
 @attrs.frozen
 class Milestones:
-    """The six milestones of one incident, each a UTC moment or ``None``.
+    """The seven milestones of one incident, each a UTC moment or ``None``.
 
     Iterating gives the moments in :data:`MILESTONE_NAMES` order.
 
     Example:
         >>> import incidentkit as ik
-        >>> [m.strftime("%H:%M") for m in ik.milestones(ik.example())]
-        ['14:15', '14:20', '14:23', '14:45', '15:30', '16:45']
+        >>> [m and m.strftime("%H:%M") for m in ik.milestones(ik.example())]
+        ['14:15', '14:20', None, '14:23', '14:45', '15:30', '16:45']
     """
 
     started: datetime | None = None
     detected: datetime | None = None
+    acknowledged: datetime | None = None
     declared: datetime | None = None
     identified: datetime | None = None
     mitigated: datetime | None = None
@@ -604,6 +615,7 @@ class PhaseDurations:
 
     Attributes:
         time_to_detect: started → detected.
+        time_to_acknowledge: detected → acknowledged (MTTA).
         time_to_declare: detected → declared.
         time_to_identify: started → identified.
         time_to_mitigate: started → mitigated.
@@ -617,6 +629,7 @@ class PhaseDurations:
     """
 
     time_to_detect: timedelta | None
+    time_to_acknowledge: timedelta | None
     time_to_declare: timedelta | None
     time_to_identify: timedelta | None
     time_to_mitigate: timedelta | None
@@ -629,7 +642,7 @@ class PhaseDurations:
 
     @property
     def figures(self) -> Mapping[str, timedelta | None]:
-        """The six figures as a name → span mapping, in :data:`FIGURE_NAMES` order."""
+        """The seven figures as a name → span mapping, in :data:`FIGURE_NAMES` order."""
         return {name: getattr(self, name) for name in FIGURE_NAMES}
 
     def _repr_html_(self) -> str:
@@ -641,7 +654,7 @@ class PhaseDurations:
 
 
 def find_milestones(rec: IncidentRecord, rules: MilestonePolicy) -> Milestones:
-    """The six milestones of one record under ``rules`` (the scalar engine).
+    """The seven milestones of one record under ``rules`` (the scalar engine).
 
     :func:`incidentkit.milestones` is the public form, with the whole
     :class:`~incidentkit.Policy`; :func:`milestone_columns` is the same rules
@@ -650,7 +663,7 @@ def find_milestones(rec: IncidentRecord, rules: MilestonePolicy) -> Milestones:
     found: dict[str, datetime | None] = {}
 
     def milestone(name: str) -> datetime | None:
-        # The policy has no cycles, so this recursion ends within six steps.
+        # The policy has no cycles, so this recursion ends within seven steps.
         if name not in found:
             found[name] = next(
                 (
@@ -675,7 +688,7 @@ def durations_between(found: Milestones) -> PhaseDurations:
 def milestone_columns(
     columns: IncidentColumns, policy: MilestonePolicy = DEFAULT_MILESTONE_POLICY
 ) -> dict[str, Moments]:
-    """The six milestones of many incidents, as :func:`milestones` finds them.
+    """The seven milestones of many incidents, as :func:`milestones` finds them.
 
     Args:
         columns: The incidents
@@ -691,7 +704,7 @@ def milestone_columns(
     found: dict[str, Moments] = {}
 
     def milestone(name: str) -> Moments:
-        # The policy has no cycles, so this recursion ends within six steps.
+        # The policy has no cycles, so this recursion ends within seven steps.
         if name not in found:
             out = np.full(len(columns), NAT, dtype=np.int64)
             for rule in policy.rules(name):

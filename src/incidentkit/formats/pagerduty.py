@@ -20,10 +20,11 @@ PagerDuty                                       record
 ``assignments[].assignee``,                     ``participants`` (roles
 ``acknowledgements[].acknowledger``, the        ``assignee``, ``acknowledger``,
 ``agent`` of every log entry by a user          ``responder``)
-``trigger_log_entry``                           a ``trigger`` event
-first ``acknowledge_log_entry`` (else the       a ``declaration`` event with
-earliest ``acknowledgements[].at``)             ``metadata.status``
-                                                ``acknowledged``
+``trigger_log_entry`` (else ``created_at``)     a ``detection`` event: the
+                                                start and the detection
+first ``acknowledge_log_entry`` (else the       an ``acknowledgement`` event
+earliest ``acknowledgements[].at``)             (``metadata.status``
+                                                ``acknowledged``)
 ``escalate_log_entry``                          an ``escalation`` event,
                                                 ``metadata.escalated_to``
 ``annotate_log_entry`` (the note is             an ``investigation`` event
@@ -41,9 +42,13 @@ an incident is resolved, and the log is then the only record of who
 responded. A bare incident object (``{"id": ..., "type": "incident", ...}``)
 is read as an incident without log.
 
-The acknowledgement is the moment a responder took the page (MTTA's end).
-Its event says ``metadata.status == "acknowledged"``, which a milestone rule
-can select: ``EarliestEvent(status="acknowledged")``.
+The alert that opens an incident is both its start and its detection: a
+``detection`` event, which the default rules take for ``started`` and
+``detected``. PagerDuty creates the incident when the alert triggers it, so
+a log without its trigger entry (a webhook, a bare incident) dates the
+detection at ``created_at``. The acknowledgement is the moment a responder
+took the page: the ``acknowledged`` milestone, and ``time_to_acknowledge``
+(MTTA) runs from the detection to it.
 
 Urgency is not a severity: it decides how PagerDuty pages people, so a
 record without a priority has severity ``None``: unknown, never invented.
@@ -78,8 +83,8 @@ __all__ = ["ACKNOWLEDGED", "LOG_ENTRY_EVENTS", "from_pagerduty"]
 #: Log entry type → the event type it becomes.
 LOG_ENTRY_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
     {
-        "trigger_log_entry": EventType.TRIGGER,
-        "acknowledge_log_entry": EventType.DECLARATION,
+        "trigger_log_entry": EventType.DETECTION,
+        "acknowledge_log_entry": EventType.ACKNOWLEDGEMENT,
         "escalate_log_entry": EventType.ESCALATION,
         "annotate_log_entry": EventType.INVESTIGATION,
         "resolve_log_entry": EventType.RESOLUTION,
@@ -256,7 +261,7 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
         ...         {"type": "trigger_log_entry",
         ...          "created_at": "2024-05-02T09:14:07Z"}]})
         >>> rec.incident.severity, rec.incident.service, str(rec.events[0].type)
-        ('P1', 'checkout-api', 'trigger')
+        ('P1', 'checkout-api', 'detection')
         >>> rec.incident.resolved_at.isoformat()
         '2024-05-02T10:02:00+00:00'
     """
@@ -300,26 +305,40 @@ def from_pagerduty(data: object, *, assume_utc: bool = False) -> IncidentRecord:
     assert created_at is not None
 
     events = []
-    declared = False
+    acknowledged = False
     for entry in entries:
         if entry.type == "acknowledge_log_entry":
-            # Only the first acknowledgement declares; later ones (after an
+            # Only the first acknowledgement ends MTTA; later ones (after an
             # unacknowledge, or by a second responder) add nothing.
-            if declared:
+            if acknowledged:
                 continue
-            declared = True
+            acknowledged = True
         events.append(_event(entry))
-    if not declared and acknowledgements:
+    if not acknowledged and acknowledgements:
         at, who = min(acknowledgements, key=lambda pair: pair[0])
         events.append(
             Event(
                 timestamp=at,
-                type=EventType.DECLARATION,
+                type=EventType.ACKNOWLEDGEMENT,
                 actor=who,
                 metadata={"status": ACKNOWLEDGED},
             )
         )
-        events.sort(key=lambda event: event.timestamp)
+    if not any(entry.type == "trigger_log_entry" for entry in entries):
+        # PagerDuty creates the incident when the alert triggers it, so
+        # created_at is the detection even when the log lacks the entry.
+        events.append(
+            Event(
+                timestamp=created_at,
+                type=EventType.DETECTION,
+                extra={"pagerduty": {"field": "created_at"}},
+            )
+        )
+    # Stable: the detection goes first among entries of its second only if
+    # it was listed first, so put it there before sorting.
+    events.sort(
+        key=lambda event: (event.timestamp, event.type is not EventType.DETECTION)
+    )
     roles: dict[str, str] = {}
     for name in assignees:
         roles.setdefault(name, "assignee")

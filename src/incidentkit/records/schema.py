@@ -60,6 +60,7 @@ class EventType(str, enum.Enum):
 
     TRIGGER = "trigger"
     DETECTION = "detection"
+    ACKNOWLEDGEMENT = "acknowledgement"
     DECLARATION = "declaration"
     INVESTIGATION = "investigation"
     COMMUNICATION = "communication"

@@ -35,12 +35,13 @@ _NORMAL_PPF: Final = NormalDist().inv_cdf
 _EVENT_RANK: Final = {
     "trigger": 0,
     "detection": 1,
-    "declaration": 2,
-    "investigation": 3,
-    "communication": 4,
-    "escalation": 5,
-    "mitigation": 6,
-    "resolution": 7,
+    "acknowledgement": 2,
+    "declaration": 3,
+    "investigation": 4,
+    "communication": 5,
+    "escalation": 6,
+    "mitigation": 7,
+    "resolution": 8,
 }
 
 

@@ -21,12 +21,12 @@ Columns
         (:meth:`IncidentTable.codes`); ``table[name]`` gives the labels,
         ``None`` where missing.
     ``started_at`` … ``resolved_at``
-        The six milestones as ``datetime64[us]`` in UTC, NaT when unknown;
+        The seven milestones as ``datetime64[us]`` in UTC, NaT when unknown;
         under the default policy ``declared_at`` is ``incident.declared_at``.
     ``resolved``
         Whether the ``resolved`` milestone is known.
     ``time_to_detect`` … ``time_open`` and ``detection`` … ``monitoring``
-        The six figures and five phases of
+        The seven figures and five phases of
         :func:`~incidentkit.figures.timeline.phase_durations`, in float64 seconds,
         NaN when a boundary is unknown, negative when the milestones are out
         of order.
