@@ -865,3 +865,24 @@ def test_check_github_json_lines_statistics_and_exit_zero(
     _, _, err = _run(capsys, *args, "--statistics")
     assert "2  IK403  [warning] " in err
     assert "1  IK503  [warning] deadline-beyond-policy" in err
+
+
+@pytest.mark.parametrize("command", ["report", "stats"])
+def test_text_markdown_and_html_show_one_report_model(capsys, command):
+    # The three formats render the same model (incidentkit.render.document):
+    # the same facts appear in each, escaped by its own rule.
+    extra = (
+        [str(ik.example_path()), "--by", "severity"]
+        if command == "stats"
+        else ["--as-of", "2024-01-30"]
+    )
+    outputs = {}
+    for fmt in ("text", "markdown", "html"):
+        status, out, _ = _run(capsys, command, *extra, "--format", fmt)
+        assert status in (0, 1)
+        outputs[fmt] = out
+    assert outputs["html"].startswith('<div class="incidentkit">')
+    if command == "report":
+        for fmt, out in outputs.items():
+            assert "Payment Service Degradation" in out, fmt
+            assert "payment-gateway" in out, fmt

@@ -352,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
             choices=OUTPUT_FORMATS,
             default="text",
             help="output: text for people, json for tools, markdown for "
-            "documents (default: text)",
+            "documents, html for a browser (default: text)",
         )
     stats.add_argument(
         "source",

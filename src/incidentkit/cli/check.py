@@ -20,13 +20,9 @@ from incidentkit.cli._output import (
     EXIT_USAGE,
     JSON_SCHEMA_VERSION,
     _json_dump,
-    _md_code,
-    _md_table,
-    _one_line,
     _print_errors,
     _Progress,
     _today,
-    _visible,
 )
 from incidentkit.cli._sources import (
     DEFAULT_EXCLUDE,
@@ -36,6 +32,10 @@ from incidentkit.cli._sources import (
 )
 from incidentkit.errors import ValidationError
 from incidentkit.records.positions import json_positions, locate
+from incidentkit.render.document import md_code as _md_code
+from incidentkit.render.document import md_table as _md_table
+from incidentkit.render.document import one_line as _one_line
+from incidentkit.render.document import visible as _visible
 
 
 @attrs.frozen

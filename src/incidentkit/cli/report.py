@@ -15,13 +15,11 @@ from incidentkit.cli._output import (
     EXIT_OK,
     EXIT_USAGE,
     JSON_SCHEMA_VERSION,
+    RENDERERS,
     _iso,
     _json_dump,
     _print_errors,
-    _render_markdown,
-    _render_text,
     _seconds,
-    _Section,
     _span,
 )
 from incidentkit.cli._sources import _load_one_file
@@ -43,6 +41,7 @@ from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.figures.timeline import FIGURES, PHASES
 from incidentkit.records.io import example_path
 from incidentkit.records.schema import IncidentRecord
+from incidentkit.render.document import Section as _Section
 from incidentkit.render.html import format_number, format_timestamp
 
 
@@ -331,6 +330,6 @@ def _run_report(
         _json_dump(data, out)
         return status
     heading, facts, sections = _report_sections(rec, data)
-    render = _render_markdown if args.format == "markdown" else _render_text
+    render = RENDERERS[args.format]
     out.write(render(heading, facts, sections))
     return status

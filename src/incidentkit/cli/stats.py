@@ -11,16 +11,15 @@ from incidentkit.cli._output import (
     EXIT_FAILED,
     EXIT_OK,
     JSON_SCHEMA_VERSION,
+    RENDERERS,
     _finite,
     _json_dump,
     _print_errors,
-    _render_markdown,
-    _render_text,
-    _Section,
     _span,
 )
 from incidentkit.cli._sources import _load_table, _missing_source
 from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
+from incidentkit.render.document import Section as _Section
 from incidentkit.render.html import format_number
 from incidentkit.table.frame import IncidentTable
 from incidentkit.table.stats import TOO_FEW
@@ -236,7 +235,7 @@ def _run_stats(
         _json_dump(data, out)
     else:
         heading, facts, sections = _stats_sections(data)
-        render = _render_markdown if args.format == "markdown" else _render_text
+        render = RENDERERS[args.format]
         out.write(render(heading, facts, sections))
     if errors:
         err.write(f"{len(errors)} documents failed to load\n")

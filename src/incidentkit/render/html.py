@@ -53,6 +53,7 @@ from incidentkit.figures.timeline import (
     PhaseDurations,
 )
 from incidentkit.records.schema import IncidentRecord
+from incidentkit.render.document import Section
 from incidentkit.table.frame import IncidentTable
 from incidentkit.table.stats import BootstrapStats, GroupStats, IntervalStats
 
@@ -72,6 +73,7 @@ __all__ = [
     "interval_stats_html",
     "phase_durations_html",
     "record_html",
+    "render_html",
     "table_html",
 ]
 
@@ -150,6 +152,34 @@ def _note(text: str) -> str:
 
 def _indices(values: Sequence[int]) -> str:
     return ", ".join(str(value) for value in values) or "none"
+
+
+def render_html(heading: str, lines: Sequence[str], sections: list[Section]) -> str:
+    """A report model (:mod:`incidentkit.render.document`) as a notebook fragment.
+
+    The same model the command line writes as text and Markdown, so that the
+    three show the same content; every piece of text is escaped by
+    :func:`_e`.
+
+    Example:
+        >>> from incidentkit.render.document import Section
+        >>> part = Section("Durations")
+        >>> part.table(["figure", "duration"], [["time_to_resolve", "2h 30m"]])
+        >>> out = render_html("INC-1 · <b>", ["severity SEV1"], [part])
+        >>> "&lt;b&gt;" in out and "<td>2h 30m</td>" in out
+        True
+    """
+    parts = [_heading(heading)]
+    parts.extend(_note(line) for line in lines)
+    for section in sections:
+        if section.title:
+            parts.append(_heading(section.title, section.detail))
+        if section.pairs:
+            parts.append(_table(["", ""], section.pairs))
+        for header, rows, numeric in section.tables:
+            parts.append(_table(header, rows, numeric=numeric))
+        parts.extend(_note(note) for note in section.notes)
+    return _wrap(*parts)
 
 
 # --- one incident -----------------------------------------------------------------
