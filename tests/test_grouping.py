@@ -7,6 +7,7 @@ from the vectorised code under test.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -17,7 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import incidentkit as ik
 from incidentkit import synth
+from incidentkit.cli import main
 from incidentkit.errors import ValidationError
 from incidentkit.table.frame import IncidentTable
 from incidentkit.table.periods import local_us, period_keys, period_labels
@@ -266,3 +269,99 @@ def test_month_keeps_its_labels(table):
 def test_bad_keys_are_named(table, by, kwargs, message):
     with pytest.raises(ValidationError, match=message):
         table.group_stats("time_to_resolve", by=by, **kwargs)
+
+
+# --- the command line ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jsonl(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("stats") / "incidents.jsonl"
+    synth.write_jsonl(str(path), 300, seed=5)
+    return str(path)
+
+
+def _stats(capsys, *argv: str) -> tuple[int, Any, str]:
+    status = main(["stats", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_repeated_by_gives_one_column_per_key(capsys, jsonl):
+    status, out, _ = _stats(
+        capsys, jsonl, "--by", "severity", "--by", "quarter", "--format", "json"
+    )
+    assert status == 0
+    data = json.loads(out)
+    assert data["by"] == ["severity", "quarter"]
+    table = ik.load_table(jsonl)
+    stats = table.group_stats("time_to_resolve", by=["severity", "quarter"])
+    assert [group["group"] for group in data["groups"]] == [
+        [int(row["severity"]), str(row["quarter"])] for row in stats.groups
+    ]
+    status, out, _ = _stats(capsys, jsonl, "--by", "severity", "--by", "quarter")
+    assert out.splitlines()[0] == "time_to_resolve by severity and quarter"
+    assert "severity  quarter  count" in out
+
+
+def test_cli_since_is_inclusive_and_until_exclusive(capsys, jsonl):
+    table = ik.load_table(jsonl)
+    declared = table["declared_at"]
+    moment = sorted(value for value in declared.tolist() if value is not None)[100]
+    text = moment.isoformat() + "Z"
+    expected_since = sum(
+        1 for value in declared.tolist() if value is not None and value >= moment
+    )
+    _, out, _ = _stats(
+        capsys, jsonl, "--by", "year", "--since", text, "--format", "json"
+    )
+    data = json.loads(out)
+    assert data["incidents"] == expected_since
+    assert data["out_of_range"] == len(table) - expected_since
+    _, out, _ = _stats(
+        capsys, jsonl, "--by", "year", "--until", text, "--format", "json"
+    )
+    assert json.loads(out)["incidents"] == 100
+    # A date is its midnight; in Paris, an hour (or two) before UTC's.
+    day = moment.date().isoformat()
+    counts = {}
+    for tz in ("UTC", "Europe/Paris"):
+        _, out, _ = _stats(
+            capsys,
+            jsonl,
+            "--by",
+            "month",
+            "--until",
+            day,
+            "--tz",
+            tz,
+            "--format",
+            "json",
+        )
+        counts[tz] = json.loads(out)["incidents"]
+    midnight = datetime.fromisoformat(day)
+    paris = (
+        midnight.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        .astimezone(timezone.utc)
+        .replace(tzinfo=None)
+    )
+    assert counts["UTC"] == sum(
+        1 for value in declared.tolist() if value is not None and value < midnight
+    )
+    assert counts["Europe/Paris"] == sum(
+        1 for value in declared.tolist() if value is not None and value < paris
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--by", "nothing"], "--by: no column or period 'nothing'"),
+        (["--by", "month:severity"], "--by: 'month:severity' needs a time column"),
+        (["--by", "week", "--since", "yesterday"], "--since: expected a date"),
+        (["--by", "week", "--tz", "Mars/Olympus"], "--tz: no time zone named"),
+    ],
+)
+def test_cli_bad_grouping_is_a_usage_error(capsys, jsonl, argv, message):
+    assert main(["stats", jsonl, *argv]) == 2
+    assert message in capsys.readouterr().err

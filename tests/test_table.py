@@ -1136,7 +1136,7 @@ def test_group_stats_arguments(synthetic):
         table.group_stats("time_to_resolve", by="id")
     with pytest.raises(ValidationError, match="by: a key appears twice"):
         table.group_stats("time_to_resolve", by=["service", "service"])
-    with pytest.raises(ValidationError, match="column: no column 'nope'"):
+    with pytest.raises(ValidationError, match="by: no column or period 'nope'"):
         table.group_stats("time_to_resolve", by="nope")
 
 

@@ -547,6 +547,13 @@ class IncidentTable:
                 remap = np.append(np.cumsum(present) - 1, -1)
                 codes, labels = remap[stored], self._labels[name][present]
         else:
+            if name not in self._columns:
+                raise ValidationError(
+                    [
+                        f"by: no column or period {name!r} (periods: "
+                        f"{', '.join(PERIODS)}; columns: {', '.join(self.columns)})"
+                    ]
+                )
             array = self._get(name)
             if array.dtype.kind in "iub":
                 values = array.astype(np.int64)
