@@ -1136,7 +1136,7 @@ def test_group_stats_arguments(synthetic):
         table.group_stats("time_to_resolve", by="id")
     with pytest.raises(ValidationError, match="by: a key appears twice"):
         table.group_stats("time_to_resolve", by=["service", "service"])
-    with pytest.raises(ValidationError, match="column: no column 'nope'"):
+    with pytest.raises(ValidationError, match="by: no column or period 'nope'"):
         table.group_stats("time_to_resolve", by="nope")
 
 
@@ -1246,16 +1246,26 @@ def test_a_generator_seed_still_works(synthetic):
     assert by_int.low.tolist() == by_rng.low.tolist()
 
 
+EXPECTED_KEYS = "a column name, a period, an array of one value per row, or a list"
+
+
 @pytest.mark.parametrize(
-    ("by", "shown"), [(5, "5"), ({"severity": 1}, "{'severity': 1}"), ([5], "5")]
+    ("by", "message"),
+    [
+        (5, f"by: expected {EXPECTED_KEYS} of them (5)"),
+        ({"severity": 1}, f"by: expected {EXPECTED_KEYS} of them ({{'severity': 1}})"),
+        (
+            [5],
+            "by[0]: expected a column name, a period or an array of one value "
+            "per row (5)",
+        ),
+    ],
 )
-def test_by_must_be_names(synthetic, by, shown):
+def test_by_must_be_names(synthetic, by, message):
     table = IncidentTable.from_records(synthetic[:50])
     with pytest.raises(ValidationError) as raised:
         table.group_stats("time_to_resolve", by=by)
-    assert raised.value.errors == [
-        f"by: expected a column name or a list of them ({shown})"
-    ]
+    assert raised.value.errors == [message]
 
 
 def test_a_column_that_is_not_numeric_is_named_so(synthetic):

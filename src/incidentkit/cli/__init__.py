@@ -47,7 +47,7 @@ from incidentkit.cli.report import report_data as report_data
 from incidentkit.cli.stats import INTERVAL_STATS as INTERVAL_STATS
 from incidentkit.cli.stats import NUMBER_METRICS as NUMBER_METRICS
 from incidentkit.cli.stats import STATS_GROUPINGS as STATS_GROUPINGS
-from incidentkit.cli.stats import _run_stats
+from incidentkit.cli.stats import _run_stats, time_bound
 from incidentkit.cli.stats import stats_data as stats_data
 from incidentkit.errors import ValidationError
 from incidentkit.records.io import FORMATS
@@ -170,6 +170,8 @@ consistency, communications, action_items) are accepted by --select and
     "stats": """\
 examples:
   incidentkit stats incidents/ --by severity
+  incidentkit stats incidents/ --by severity --by quarter --since 2024-01-01
+  incidentkit stats incidents/ --by week --tz Europe/Paris --until 2024-07-01
   incidentkit stats incidents.jsonl --by month --metric time_to_mitigate
   incidentkit stats incidents/ --by service --ci --seed 7 --format json
   incidentkit stats statuspage/ --input-format statuspage --by month
@@ -361,9 +363,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument(
         "--by",
-        choices=STATS_GROUPINGS,
+        action="append",
         required=True,
-        help="how to group the incidents",
+        metavar="KEY",
+        help="how to group the incidents; repeat it for several keys "
+        "(--by severity --by quarter). A column (severity, service, status...), "
+        "a period of declared_at (week, month, quarter, year) or of another "
+        "time column (quarter:started_at)",
+    )
+    stats.add_argument(
+        "--since",
+        type=time_bound,
+        metavar="WHEN",
+        help="only incidents declared at or after WHEN (inclusive): a date "
+        "(midnight) or an ISO 8601 timestamp; UTC unless it has an offset or "
+        "--tz is given",
+    )
+    stats.add_argument(
+        "--until",
+        type=time_bound,
+        metavar="WHEN",
+        help="only incidents declared before WHEN (exclusive), read like --since",
+    )
+    stats.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="time zone of the periods and of --since/--until without an offset "
+        "(an IANA name such as Europe/Paris; default: UTC)",
     )
     stats.add_argument(
         "--metric",

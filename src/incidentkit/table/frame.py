@@ -52,7 +52,7 @@ import itertools
 import math
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -80,6 +80,7 @@ from incidentkit.table.build import SPANS as _SPANS
 from incidentkit.table.build import as_of_moment as _as_of_moment
 from incidentkit.table.build import narrow as _narrow
 from incidentkit.table.build import readonly as _readonly
+from incidentkit.table.periods import PERIODS, period_keys, period_labels, zone
 from incidentkit.table.stats import (
     STATS,
     BootstrapStats,
@@ -88,7 +89,6 @@ from incidentkit.table.stats import (
     GroupStats,
     IntervalStats,
     SurvivalStats,
-    _as_tuple,
     _ByGroup,
     _check_count,
     _import_pandas,
@@ -117,6 +117,10 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+#: What ``by=`` takes: a key (a column name, a period such as ``"quarter"``
+#: or ``"month:started_at"``, or an array of one value per row), a list of
+#: keys, or ``None``.
+By = str | NDArray[Any] | Sequence[Any] | None
 
 
 # --- the table ---------------------------------------------------------------
@@ -496,18 +500,41 @@ class IncidentTable:
 
     # --- groups -----------------------------------------------------------------
 
-    def _key(self, name: str) -> tuple[IntArray, NDArray[Any]]:
+    def _period(self, name: str) -> tuple[str, str] | None:
+        """``(period, time column)`` of a key such as ``"quarter:started_at"``."""
+        period, _, column = name.partition(":")
+        if period not in PERIODS:
+            return None
+        column = column or "declared_at"
+        array = self._columns.get(column)
+        if array is None or array.dtype.kind != "M":
+            times = [
+                key for key, value in self._columns.items() if value.dtype.kind == "M"
+            ]
+            raise ValidationError(
+                [
+                    f"by: {name!r} needs a time column after the colon, "
+                    f"got {column!r} (time columns: {', '.join(times)})"
+                ]
+            )
+        return period, column
+
+    def _key(
+        self, name: str, tz: tzinfo | None = None
+    ) -> tuple[IntArray, NDArray[Any]]:
         """Codes (−1: no group) into the sorted labels present, for one key."""
-        cached = self._cache.get(("key", name))
+        period = self._period(name)
+        # The zone matters to periods only; other keys share one cache entry.
+        cache_key = ("key", name, tz if period else None)
+        cached = self._cache.get(cache_key)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         codes: IntArray
         labels: NDArray[Any]
-        if name == "month":
-            months = self._columns["declared_at"].astype("datetime64[M]")
-            values = months.view(np.int64)
-            codes, distinct = _compact(values, values != _NAT)
-            labels = distinct.astype("datetime64[M]")
+        if period is not None:
+            values, keep = period_keys(self._columns[period[1]], period[0], tz)
+            codes, distinct = _compact(values, keep)
+            labels = period_labels(distinct, period[0])
         elif name == "id":
             raise ValidationError(
                 ["by: cannot group by id (every row is its own group)"]
@@ -522,6 +549,13 @@ class IncidentTable:
                 remap = np.append(np.cumsum(present) - 1, -1)
                 codes, labels = remap[stored], self._labels[name][present]
         else:
+            if name not in self._columns:
+                raise ValidationError(
+                    [
+                        f"by: no column or period {name!r} (periods: "
+                        f"{', '.join(PERIODS)}; columns: {', '.join(self.columns)})"
+                    ]
+                )
             array = self._get(name)
             if array.dtype.kind in "iub":
                 values = array.astype(np.int64)
@@ -544,16 +578,65 @@ class IncidentTable:
                 codes[known] = inverse
         result = (codes, labels)
         _readonly(result[0])
-        self._cache[("key", name)] = result
+        self._cache[cache_key] = result
         return result
 
+    def _array_key(self, given: object, position: int) -> tuple[IntArray, NDArray[Any]]:
+        """Codes into the sorted distinct values of a caller's array key."""
+        values = np.asarray(given)
+        if values.ndim != 1 or values.size != len(self):
+            raise ValidationError(
+                [
+                    f"by[{position}]: an array key needs one value per row "
+                    f"({len(self)} rows), got shape {values.shape}"
+                ]
+            )
+        if values.dtype.kind == "f":
+            keep = ~np.isnan(values)
+        elif values.dtype.kind in "mM":
+            keep = ~np.isnat(values)
+        elif values.dtype.kind == "O":
+            # None and NaN (NaN != NaN) are missing, as pandas writes them.
+            keep = np.not_equal(values, np.array(None)) & np.equal(values, values)
+        else:
+            keep = np.ones(values.size, dtype=bool)
+        codes = np.full(values.size, -1, dtype=np.int64)
+        try:
+            labels, inverse = np.unique(values[keep], return_inverse=True)
+        except TypeError:
+            raise ValidationError(
+                [
+                    f"by[{position}]: the array key's values cannot be sorted "
+                    "(mixed types?)"
+                ]
+            ) from None
+        codes[keep] = inverse.reshape(-1)
+        return codes, labels
+
     def _grouping(
-        self, by: str | Iterable[str] | None
+        self, by: By, tz: object = None
     ) -> tuple[Grouping, NDArray[Any], tuple[str, ...]]:
-        keys = _as_tuple(by)
-        if len(set(keys)) != len(keys):
-            raise ValidationError([f"by: a key appears twice ({list(keys)})"])
-        cached = self._cache.get(("grouping", keys))
+        given = _by_keys(by)
+        names = tuple(
+            key if isinstance(key, str) else _array_name(key, index)
+            for index, key in enumerate(given)
+        )
+        if len(set(names)) != len(names):
+            raise ValidationError([f"by: a key appears twice ({list(names)})"])
+        zone_ = zone(tz)
+        if zone_ is not None and not any(
+            isinstance(key, str) and self._period(key) for key in given
+        ):
+            raise ValidationError(
+                [
+                    "tz: applies to week, month, quarter or year keys; "
+                    f"by has none ({tz!r})"
+                ]
+            )
+        # A caller's array may change after the call: never cached.
+        cacheable = all(isinstance(key, str) for key in given)
+        keys = names
+        cached = self._cache.get(("grouping", keys, zone_)) if cacheable else None
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         n = len(self)
@@ -563,14 +646,19 @@ class IncidentTable:
                 np.array(["all"], dtype=object),
                 keys,
             )
-            self._cache[("grouping", keys)] = result
+            self._cache[("grouping", keys, zone_)] = result
             return result
-        if len(keys) == 1:
+        if len(keys) == 1 and cacheable:
             small = self._small_key(keys[0])
             if small is not None:
-                self._cache[("grouping", keys)] = small
+                self._cache[("grouping", keys, zone_)] = small
                 return small
-        parts = [self._key(key) for key in keys]
+        parts = [
+            self._key(key, zone_)
+            if isinstance(key, str)
+            else self._array_key(key, index)
+            for index, key in enumerate(given)
+        ]
         sizes = [part[1].size for part in parts]
         if len(keys) == 1:
             # A key's codes already index the labels present, each used.
@@ -601,7 +689,8 @@ class IncidentTable:
             codes, n_groups, np.bincount(codes, minlength=n_groups + 1)
         )
         result = (grouping, _readonly(groups), keys)
-        self._cache[("grouping", keys)] = result
+        if cacheable:
+            self._cache[("grouping", keys, zone_)] = result
         return result
 
     def _small_key(
@@ -684,8 +773,9 @@ class IncidentTable:
     def group_stats(
         self,
         column: str,
-        by: str | Sequence[str] | None = None,
+        by: By = None,
         *,
+        tz: str | tzinfo | None = None,
         method: Literal["auto", "sort", "select"] = "auto",
         keep_negative: bool = False,
     ) -> GroupStats:
@@ -693,10 +783,19 @@ class IncidentTable:
 
         Args:
             column: A numeric column, e.g. ``"time_to_resolve"``.
-            by: A column name (``"severity"``, ``"service"``, ``"status"``...),
-                ``"month"`` (of ``declared_at``), a list of them, or ``None``
-                for the whole table. Rows whose key is missing belong to no
-                group.
+            by: A key or a list of keys, or ``None`` for the whole table.
+                A key is a column name (``"severity"``, ``"service"``,
+                ``"status"``, any categorical, integer or time column), a
+                calendar period of ``declared_at`` (``"week"``, ``"month"``,
+                ``"quarter"``, ``"year"``) or of another time column
+                (``"quarter:started_at"``), or an array of one value per
+                row (named by its ``name`` if it has one, ``by[i]``
+                otherwise). Rows whose key is missing (``None``, NaN, NaT)
+                belong to no group. Weeks are ISO weeks (``"2024-W03"``),
+                quarters read ``"2024Q3"``, months are ``datetime64[M]`` and
+                years integers.
+            tz: The time zone of the periods' calendar (an IANA name such as
+                ``"Europe/Paris"`` or a ``tzinfo``); UTC by default.
             method: How order statistics are found (see
                 :mod:`incidentkit.table.stats`); every method gives the same values.
             keep_negative: Use negative durations (and user-minutes) in the
@@ -724,7 +823,7 @@ class IncidentTable:
             True
         """
         values = self._numbers(column)
-        grouping, groups, keys = self._grouping(by)
+        grouping, groups, keys = self._grouping(by, tz)
         summary = grouped_summary(
             values,
             grouping,
@@ -753,8 +852,9 @@ class IncidentTable:
         self,
         column: str,
         stat: str = "median",
-        by: str | Sequence[str] | None = None,
+        by: By = None,
         *,
+        tz: str | tzinfo | None = None,
         n: int = 2000,
         seed: int | np.random.Generator | None = None,
         confidence: float = 0.95,
@@ -773,6 +873,7 @@ class IncidentTable:
             column: A numeric column.
             stat: ``"mean"``, ``"median"``, ``"p90"`` or ``"p95"``.
             by: As for :meth:`group_stats`.
+            tz: As for :meth:`group_stats`.
             n: Resamples.
             seed: Seed for :func:`numpy.random.default_rng`.
             confidence: Coverage of the intervals.
@@ -789,7 +890,7 @@ class IncidentTable:
         # Checked here, before a list is hashed deep in the statistics.
         choice(stat, STATS, "stat")
         values = self._aggregated(column, keep_negative)
-        grouping, groups, keys = self._grouping(by)
+        grouping, groups, keys = self._grouping(by, tz)
         found = grouped_bootstrap(
             values, grouping, stat=stat, n=n, seed=seed, confidence=confidence
         )
@@ -810,8 +911,9 @@ class IncidentTable:
         self,
         column: str,
         stat: str = "median",
-        by: str | Sequence[str] | None = None,
+        by: By = None,
         *,
+        tz: str | tzinfo | None = None,
         confidence: float = 0.95,
         method: str = "auto",
         n: int = 2000,
@@ -835,6 +937,7 @@ class IncidentTable:
             column: A numeric column.
             stat: ``"mean"``, ``"median"``, ``"p90"`` or ``"p95"``.
             by: As for :meth:`group_stats`.
+            tz: As for :meth:`group_stats`.
             confidence: The coverage asked for.
             method: ``"auto"``, ``"order"`` or ``"bootstrap"``.
             n: Bootstrap resamples (bootstrap only).
@@ -854,7 +957,7 @@ class IncidentTable:
             True
         """
         values = self._aggregated(column, keep_negative)
-        grouping, groups, keys = self._grouping(by)
+        grouping, groups, keys = self._grouping(by, tz)
         found = grouped_intervals(
             values,
             grouping,
@@ -883,8 +986,9 @@ class IncidentTable:
     def survival(
         self,
         column: str = "time_to_resolve",
-        by: str | Sequence[str] | None = None,
+        by: By = None,
         *,
+        tz: str | tzinfo | None = None,
         as_of: date | datetime | None = None,
     ) -> SurvivalStats:
         """Kaplan–Meier median and quantiles, counting open incidents as censored.
@@ -901,6 +1005,7 @@ class IncidentTable:
         Args:
             column: A figure or phase, e.g. ``"time_to_resolve"``.
             by: As for :meth:`group_stats`.
+            tz: As for :meth:`group_stats`.
             as_of: When the ages are taken (a ``date`` means its midnight
                 UTC); the table's ``as_of`` by default. Needed only when
                 some incident is open.
@@ -948,7 +1053,7 @@ class IncidentTable:
             # An incident that starts after as_of did not exist yet.
             ages[ages < 0] = np.nan
             durations[open_rows] = ages
-        grouping, groups, keys = self._grouping(by)
+        grouping, groups, keys = self._grouping(by, tz)
         km = grouped_kaplan_meier(durations, observed, grouping)
         sizes = grouping.sizes[: grouping.n_groups]
         shown = None
@@ -969,7 +1074,7 @@ class IncidentTable:
         )
 
     def action_item_coverage(
-        self, by: str | Sequence[str] | None = None
+        self, by: By = None, *, tz: str | tzinfo | None = None
     ) -> CoverageStats:
         """Action-item coverage by group: who has every required type.
 
@@ -980,6 +1085,7 @@ class IncidentTable:
 
         Args:
             by: As for :meth:`group_stats`.
+            tz: As for :meth:`group_stats`.
 
         Example:
             >>> import incidentkit as ik
@@ -993,7 +1099,7 @@ class IncidentTable:
             >>> print(cov.share.round(2))
             [... nan]
         """
-        grouping, groups, keys = self._grouping(by)
+        grouping, groups, keys = self._grouping(by, tz)
         policy = self._settings.policy.actions
         levels = self._columns["severity"].astype(np.int64)
         distinct = np.unique(levels)
@@ -1270,6 +1376,47 @@ class IncidentTable:
         """
         table_settings = _build.settings(as_of, policy, False)
         return cls._create(_interchange.columns_from_frame(frame, table_settings))
+
+
+def _is_array_key(value: object) -> bool:
+    return isinstance(value, (np.ndarray, list, tuple)) or (
+        not isinstance(value, (str, bytes, Mapping)) and hasattr(value, "__array__")
+    )
+
+
+def _by_keys(by: object) -> tuple[Any, ...]:
+    """``by=`` as a tuple of keys: names and arrays.
+
+    A list is a list of keys (``["severity", "quarter"]``); an array of one
+    value per row is one key, and goes in a list to combine with others.
+    """
+    if by is None:
+        return ()
+    if isinstance(by, str) or (_is_array_key(by) and not isinstance(by, (list, tuple))):
+        return (by,)
+    if not isinstance(by, Iterable) or isinstance(by, (bytes, Mapping)):
+        raise ValidationError(
+            [
+                "by: expected a column name, a period, an array of one value "
+                f"per row, or a list of them ({by!r})"
+            ]
+        )
+    keys = tuple(by)
+    for index, key in enumerate(keys):
+        if not isinstance(key, str) and not _is_array_key(key):
+            raise ValidationError(
+                [
+                    f"by[{index}]: expected a column name, a period or an array "
+                    f"of one value per row ({key!r})"
+                ]
+            )
+    return keys
+
+
+def _array_name(key: object, index: int) -> str:
+    # A pandas or polars Series brings its name; a bare array is by[i].
+    name = getattr(key, "name", None)
+    return name if isinstance(name, str) and name else f"by[{index}]"
 
 
 def _compact(values: IntArray, keep: NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
