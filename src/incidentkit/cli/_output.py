@@ -28,7 +28,15 @@ PROGRESS_THRESHOLD: Final = 2000
 OUTPUT_FORMATS: Final = ("text", "json", "markdown")
 
 #: What ``check --output-format`` writes: the above, and the forms CI reads.
-CHECK_FORMATS: Final = ("text", "json", "json-lines", "github", "markdown")
+CHECK_FORMATS: Final = (
+    "text",
+    "json",
+    "json-lines",
+    "github",
+    "gitlab",
+    "sarif",
+    "markdown",
+)
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
