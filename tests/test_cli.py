@@ -293,7 +293,13 @@ def test_check_markdown_output(tmp_path, capsys, example_doc):
     status, out, _ = _run(capsys, "check", path, "--format", "markdown")
     assert status == 0
     assert out.startswith("## incidentkit check\n")
-    assert "| source | path | code | level | message |" in out
+    assert "| file | line | column | path | code | level | message |" in out
+    # The same line and column as the text output gives.
+    _, text, _ = _run(capsys, "check", path)
+    first = LINE.match(text.splitlines()[0])
+    assert first is not None
+    row = f"| {first['line']} | {first['column']} | "
+    assert row in out
 
 
 def test_check_jsonl_names_the_line(tmp_path, capsys, example_doc):

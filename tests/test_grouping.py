@@ -258,7 +258,7 @@ def test_month_keeps_its_labels(table):
     ("by", "kwargs", "message"),
     [
         ([np.arange(3)], {}, r"by\[0\]: an array key needs one value per row"),
-        ("month:severity", {}, "by: 'month:severity' needs a time column"),
+        ("month:severity", {}, "by: 'month:severity' groups by a time column"),
         ("week", {"tz": "Mars/Olympus"}, "tz: no time zone named 'Mars/Olympus'"),
         ("severity", {"tz": "Europe/Paris"}, "tz: applies to week, month"),
         (["severity", 5], {}, r"by\[1\]: expected a column name"),
@@ -357,7 +357,7 @@ def test_cli_since_is_inclusive_and_until_exclusive(capsys, jsonl):
     ("argv", "message"),
     [
         (["--by", "nothing"], "--by: no column or period 'nothing'"),
-        (["--by", "month:severity"], "--by: 'month:severity' needs a time column"),
+        (["--by", "month:severity"], "--by: 'month:severity' groups by a time column"),
         (["--by", "week", "--since", "yesterday"], "--since: expected a date"),
         (["--by", "week", "--tz", "Mars/Olympus"], "--tz: no time zone named"),
     ],

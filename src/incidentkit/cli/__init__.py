@@ -293,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="FILE|FOLDER|GLOB",
         help="JSON files, JSONL files (one record a line), folders (walked "
-        "recursively for *.json) or glob patterns ('pm/**/*.json')",
+        "recursively for *.json), glob patterns ('pm/**/*.json'), or - for "
+        "one document on standard input (named <stdin>)",
     )
     walking = check.add_argument_group("finding files")
     walking.add_argument(
@@ -321,8 +322,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=CHECK_FORMATS,
         default="text",
         help="text (FILE:LINE:COL: CODE [level] message), json, json-lines, "
-        "github (workflow commands that annotate a pull request), markdown "
+        "github (workflow commands that annotate a pull request), gitlab (a "
+        "code quality report), sarif (2.1.0, for code scanning), markdown "
         "(default: text)",
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        metavar="N",
+        help="check files in N processes (default: the machine's cores); the "
+        "output is the same for any N",
     )
     check_output.add_argument(
         "--statistics",

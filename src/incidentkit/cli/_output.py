@@ -28,7 +28,15 @@ PROGRESS_THRESHOLD: Final = 2000
 OUTPUT_FORMATS: Final = ("text", "json", "markdown", "html")
 
 #: What ``check --output-format`` writes: the above, and the forms CI reads.
-CHECK_FORMATS: Final = ("text", "json", "json-lines", "github", "markdown")
+CHECK_FORMATS: Final = (
+    "text",
+    "json",
+    "json-lines",
+    "github",
+    "gitlab",
+    "sarif",
+    "markdown",
+)
 
 #: How ``report`` and ``stats`` write their one report model, by format
 #: (json is written from the data instead).

@@ -10,6 +10,7 @@ import argparse
 import fnmatch
 import glob
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final, TextIO
@@ -19,6 +20,7 @@ import attrs
 from incidentkit.cli._output import _Progress
 from incidentkit.errors import ValidationError
 from incidentkit.records.io import (
+    MAX_DOCUMENT_BYTES,
     from_dict,
     is_folder,
     iter_sources,
@@ -34,6 +36,28 @@ from incidentkit.table.frame import IncidentTable, load_table
 #: hidden files and folders (``.git``, ``.venv``, editors' ``.#draft.json``),
 #: which hold copies and drafts, never the records of a repository.
 DEFAULT_EXCLUDE: Final = (".*",)
+
+#: The source that reads one document from standard input, as ruff's ``-``.
+STDIN: Final = "-"
+#: How findings and errors name it: not a file anyone could open.
+STDIN_NAME: Final = "<stdin>"
+
+
+def _read_stdin(max_bytes: int = MAX_DOCUMENT_BYTES) -> bytes | ValidationError:
+    """Standard input's bytes (one document), or why they cannot be read."""
+    stream = sys.stdin
+    if stream is None:
+        return ValidationError(["$: standard input is closed"])
+    try:
+        # One byte more than allowed tells "too large" from "exactly full".
+        raw = stream.buffer.read(max_bytes + 1)
+    except (OSError, ValueError, AttributeError) as exc:
+        return ValidationError([f"$: cannot read standard input ({exc})"])
+    if len(raw) > max_bytes:
+        return ValidationError(
+            [f"$: document larger than {max_bytes:,} bytes on standard input"]
+        )
+    return raw
 
 
 def _expand(sources: Sequence[str]) -> list[str]:
@@ -162,6 +186,14 @@ def _iter_records(
     """
     recursive = exclude is not None
     for source in sources:
+        if source == STDIN:
+            yield _load_one(
+                STDIN_NAME,
+                _read_stdin(),
+                input_format=input_format,
+                assume_utc=assume_utc,
+            )
+            continue
         missing = _missing_source(source)
         if missing is not None:
             yield _Loaded(source, None, missing)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-from collections import Counter
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
-from typing import Any, TextIO
+from multiprocessing.reduction import ForkingPickler
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple, TextIO, TypeAlias
 
 import attrs
 
 from incidentkit.checks.config import Settings, find_settings, load_settings
-from incidentkit.checks.engine import CheckPolicy, Finding, check, count_levels
+from incidentkit.checks.engine import CheckPolicy, Finding, check
 from incidentkit.checks.rules import LEVELS, RULES
 from incidentkit.cli._output import (
     EXIT_FAILED,
@@ -24,13 +30,19 @@ from incidentkit.cli._output import (
     _Progress,
     _today,
 )
+from incidentkit.cli._reports import gitlab_report, sarif_report
 from incidentkit.cli._sources import (
     DEFAULT_EXCLUDE,
+    STDIN,
+    STDIN_NAME,
     _count_files,
     _expand,
-    _iter_records,
+    _load_one,
+    _missing_source,
+    _read_stdin,
 )
 from incidentkit.errors import ValidationError
+from incidentkit.records.io import iter_sources
 from incidentkit.records.positions import json_positions, locate
 from incidentkit.render.document import md_code as _md_code
 from incidentkit.render.document import md_table as _md_table
@@ -199,7 +211,7 @@ def _run_check(
         return EXIT_USAGE
     if args.show_settings:
         return _show_settings(run, out)
-    as_of, exclude, policy = run.as_of, run.exclude, run.settings.policy
+    as_of, exclude = run.as_of, run.exclude
     sources = _expand(args.sources)
 
     progress = _Progress(_count_files(sources, exclude=exclude), err, "checking")
@@ -208,34 +220,19 @@ def _run_check(
     counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     checked = 0
     text = args.format == "text"
-    for loaded in _iter_records(
-        sources,
-        input_format=args.input_format,
-        assume_utc=args.assume_utc,
-        exclude=exclude,
-    ):
+    context = _Context(run, args.input_format, args.assume_utc)
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    for result in _checked(_documents(sources, exclude), context, jobs):
         progress.advance()
-        if loaded.error is not None or loaded.record is None:
-            assert loaded.error is not None
+        if result.errors is not None:
             if progress.enabled:
                 err.write("\n")
-            _print_errors(loaded.error, err)
-            load_errors.append(
-                {"source": loaded.where, "errors": list(loaded.error.errors)}
-            )
+            _print_errors(ValidationError(result.errors), err)
+            load_errors.append({"source": result.where, "errors": result.errors})
             continue
         checked += 1
-        found = check(
-            loaded.record, policy=policy, rules=run.rules_for(loaded.where), as_of=as_of
-        )
-        for level, count in count_levels(found).items():
-            counts[level] += count
-        # Scanned only when there is something to point at: most files of a
-        # healthy repository have no finding.
-        positions = json_positions(_text(loaded.raw)) if found else {}
-        for finding in found:
-            data = _finding_data(finding, loaded.where)
-            data.update(_location(loaded.where, positions, finding.path))
+        for data in result.findings:
+            counts[data["level"]] += 1
             findings.append(data)
             if text:
                 # Streamed, as a linter does: a long run shows findings early.
@@ -273,6 +270,14 @@ def _run_check(
         )
     elif args.format == "markdown":
         out.write(_check_markdown(findings, checked, load_errors, counts))
+    elif args.format in ("gitlab", "sarif"):
+        report = (
+            gitlab_report(findings, load_errors)
+            if args.format == "gitlab"
+            else sarif_report(findings, load_errors, status)
+        )
+        _json_dump(report, out)
+        err.write(_check_summary(checked, counts, len(load_errors)) + "\n")
     elif args.format in ("json-lines", "github"):
         if args.format == "github":
             for item in load_errors:
@@ -282,6 +287,153 @@ def _run_check(
     else:
         err.write(_check_summary(checked, counts, len(load_errors)) + "\n")
     return status
+
+
+class _Context(NamedTuple):
+    """What a worker needs to check a document: sent once, to each worker."""
+
+    run: _Run
+    input_format: str
+    assume_utc: bool
+
+
+class _Result(NamedTuple):
+    """One document's outcome as plain data: what crosses between processes."""
+
+    where: str
+    findings: list[dict[str, Any]]
+    #: The document's load errors (``FILE: path: message`` without FILE),
+    #: or ``None`` when it loaded.
+    errors: list[str] | None
+
+
+#: A document as read: its name and its bytes, or why it could not be read
+#: (the errors' lines, each starting with the name).
+_Document: TypeAlias = tuple[str, bytes | list[str]]
+
+#: Fewer documents than this are checked in this process: starting workers
+#: (each imports incidentkit, about half a second) costs more than it saves.
+_POOL_MIN: int = 256
+#: Documents sent to a worker at once, and batches in flight per worker:
+#: enough to keep workers busy, few enough to hold little in memory (a
+#: 200,000-line JSONL file is streamed, never read whole).
+_BATCH: Final = 32
+_IN_FLIGHT: Final = 4
+
+# A worker's context, set once when its process starts (_start_worker): the
+# policy is sent once per worker rather than with every batch.
+_WORKER_CONTEXT: list[_Context] = []
+
+
+def _documents(sources: Sequence[str], exclude: Sequence[str]) -> Iterator[_Document]:
+    """Every document of ``sources`` as read, in the order of one process."""
+    for source in sources:
+        if source == STDIN:
+            yield _read(STDIN_NAME, _read_stdin())
+            continue
+        missing = _missing_source(source)
+        if missing is not None:
+            yield source, list(missing.errors)
+            continue
+        for where, read in iter_sources(source, recursive=True, exclude=exclude):
+            yield _read(where, read)
+
+
+def _read(where: str, read: bytes | ValidationError) -> _Document:
+    if isinstance(read, ValidationError):
+        return where, ValidationError(read.errors, source=where).errors
+    return where, read
+
+
+def _check_document(document: _Document, context: _Context) -> _Result:
+    """Load and check one document; its findings located in its text."""
+    where, raw = document
+    if isinstance(raw, list):
+        return _Result(where, [], raw)
+    loaded = _load_one(
+        where,
+        raw,
+        input_format=context.input_format,
+        assume_utc=context.assume_utc,
+    )
+    if loaded.error is not None or loaded.record is None:
+        assert loaded.error is not None
+        return _Result(where, [], list(loaded.error.errors))
+    run = context.run
+    found = check(
+        loaded.record,
+        policy=run.settings.policy,
+        rules=run.rules_for(where),
+        as_of=run.as_of,
+    )
+    # Scanned only when there is something to point at: most files of a
+    # healthy repository have no finding.
+    positions = json_positions(_text(loaded.raw)) if found else {}
+    findings = []
+    for finding in found:
+        data = _finding_data(finding, where)
+        data.update(_location(where, positions, finding.path))
+        findings.append(data)
+    return _Result(where, findings, None)
+
+
+def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return _read_only, (dict(proxy),)
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+# The policy's read-only mappings (MappingProxyType) do not pickle; the
+# workers get a copy of each, read-only again. Registered for the pickler of
+# process pools only, not for pickle at large.
+ForkingPickler.register(MappingProxyType, _mapping_proxy)
+
+
+def _start_worker(context: _Context) -> None:
+    _WORKER_CONTEXT[:] = [context]
+
+
+def _check_batch(batch: list[_Document]) -> list[_Result]:
+    context = _WORKER_CONTEXT[0]
+    return [_check_document(document, context) for document in batch]
+
+
+def _checked(
+    documents: Iterator[_Document], context: _Context, jobs: int
+) -> Iterator[_Result]:
+    """Each document's result, in the order of ``documents``, on ``jobs`` processes.
+
+    The output is the same for any ``jobs``: batches are submitted in order
+    and their results taken in order, whichever worker finishes first.
+    """
+    head = list(itertools.islice(documents, _POOL_MIN))
+    if jobs <= 1 or len(head) < _POOL_MIN:
+        for document in itertools.chain(head, documents):
+            yield _check_document(document, context)
+        return
+    batches = _batched(itertools.chain(head, documents), _BATCH)
+    # spawn, not fork: the same on every system, and no fork of a process
+    # that may hold threads (Python 3.12 warns about that).
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(context,),
+    ) as pool:
+        pending: deque[Future[list[_Result]]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_check_batch, batch))
+            if len(pending) >= jobs * _IN_FLIGHT:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _batched(items: Iterator[_Document], size: int) -> Iterator[list[_Document]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def _text(raw: bytes | None) -> str:
@@ -403,12 +555,20 @@ def _check_markdown(
     if findings:
         lines.extend(
             _md_table(
-                ("source", "path", "code", "level", "message"),
+                ("file", "line", "column", "path", "code", "level", "message"),
                 [
-                    (f["source"], f["path"] or "$", f["code"], f["level"], f["message"])
+                    (
+                        f["file"],
+                        str(f["line"]),
+                        str(f["column"]),
+                        f["path"] or "$",
+                        f["code"],
+                        f["level"],
+                        f["message"],
+                    )
                     for f in findings
                 ],
-                (),
+                (False, True, True),
             )
         )
         lines.append("")

@@ -392,6 +392,8 @@ class IncidentTable:
         """
         if name in self._labels:
             return self._columns[name], self._labels[name]
+        if name not in self._columns and name.partition(":")[0] not in PERIODS:
+            self._get(name)  # names the missing column, whatever asked for it
         codes, labels = self._key(name)
         return codes, labels
 
@@ -511,10 +513,15 @@ class IncidentTable:
             times = [
                 key for key, value in self._columns.items() if value.dtype.kind == "M"
             ]
+            problem = (
+                f"no column {column!r} in this table"
+                if array is None
+                else f"{column!r} is not a time column"
+            )
             raise ValidationError(
                 [
-                    f"by: {name!r} needs a time column after the colon, "
-                    f"got {column!r} (time columns: {', '.join(times)})"
+                    f"by: {name!r} groups by a time column: {problem} "
+                    f"(time columns: {', '.join(times) or 'none'})"
                 ]
             )
         return period, column
@@ -1239,10 +1246,8 @@ class IncidentTable:
             if name == "id":
                 labels, codes = np.unique(self["id"].astype(str), return_inverse=True)
                 labels = labels.astype(object)
-            elif name in self._labels:
-                codes, labels = self._columns[name], self._labels[name]
             else:
-                codes, labels = self._key(name)
+                codes, labels = self.codes(name)
             mask &= _verbs.equals_mask(name, wanted, codes, labels)
         return self.take(mask)
 
