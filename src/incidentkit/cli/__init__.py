@@ -50,7 +50,7 @@ from incidentkit.cli.stats import STATS_GROUPINGS as STATS_GROUPINGS
 from incidentkit.cli.stats import _run_stats, time_bound
 from incidentkit.cli.stats import stats_data as stats_data
 from incidentkit.errors import ValidationError
-from incidentkit.records.io import FORMATS
+from incidentkit.records.io import AUTO, FORMATS
 from incidentkit.table.stats import MAX_RESAMPLES
 
 __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
@@ -187,10 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     output = common.add_argument_group("input and output")
     output.add_argument(
         "--input-format",
-        choices=FORMATS,
-        default="incidentkit",
-        metavar="{" + ",".join(FORMATS) + "}",
-        help="the format of the input documents (default: incidentkit)",
+        choices=(AUTO, *FORMATS),
+        default=AUTO,
+        metavar="{" + ",".join((AUTO, *FORMATS)) + "}",
+        help="the format of the input documents; auto reads each in the format "
+        "its top-level keys show, else as incidentkit's own (default: auto)",
     )
     output.add_argument(
         "--assume-utc",

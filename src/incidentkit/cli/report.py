@@ -39,7 +39,7 @@ from incidentkit.figures.incident import (
 )
 from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.figures.timeline import FIGURES, PHASES
-from incidentkit.records.io import example_path
+from incidentkit.records.io import AUTO, example_path
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.render.document import Section as _Section
 from incidentkit.render.html import format_number, format_timestamp
@@ -300,7 +300,7 @@ def _run_report(
     if args.show_settings:
         return _show_settings(run, out)
     if args.file is None:
-        if args.input_format != "incidentkit":
+        if args.input_format not in ("incidentkit", AUTO):
             err.write(
                 "incidentkit report: --input-format needs a FILE (the bundled "
                 "example is in incidentkit's own format)\n"

@@ -28,6 +28,7 @@ from incidentkit.records.schema import IncidentRecord
 
 __all__ = [
     "IMPORTERS",
+    "detect_format",
     "from_incidentio",
     "from_pagerduty",
     "from_statuspage",
@@ -72,6 +73,67 @@ def source_format(rec: IncidentRecord) -> str | None:
         if isinstance(name, str):
             return name
     return None
+
+
+def _detect_incident(incident: Mapping[str, object]) -> str | None:
+    """The format of one incident object, bare or under ``incident``."""
+    if "incident_updates" in incident:
+        return "statuspage"
+    if incident.get("type") == "incident":
+        return "pagerduty"
+    if isinstance(incident.get("incident_status"), Mapping) or isinstance(
+        incident.get("severity"), Mapping
+    ):
+        return "incidentio"
+    return None
+
+
+def detect_format(data: object) -> str | None:
+    """The format a document looks like, from its top-level keys, or ``None``.
+
+    ``"statuspage"``: an ``incident`` with ``incident_updates``, or a ``page``
+    with ``incident`` or ``incidents``. ``"pagerduty"``: ``log_entries``, or
+    an ``incident`` (or a bare object) with ``"type": "incident"``.
+    ``"incidentio"``: ``follow_ups``, or an ``incident`` (or a bare object)
+    whose ``incident_status`` or ``severity`` is an object.
+    ``"incidentkit"``: an ``incident`` with ``declared_at``. A list response
+    (a JSON array, or ``{"incidents": [...]}``) is the format of its first
+    element. Only the shape is looked at: the document may still be invalid.
+
+    Example:
+        >>> detect_format({"incident": {"type": "incident", "id": "P1"}})
+        'pagerduty'
+        >>> detect_format({"page": {"id": "x"}, "incidents": []})
+        'statuspage'
+        >>> detect_format([{"incident": {"declared_at": "2024-03-01T09:00:00Z"}}])
+        'incidentkit'
+        >>> detect_format({"title": "no incident here"}) is None
+        True
+    """
+    if isinstance(data, list):
+        return detect_format(data[0]) if data else None
+    if not isinstance(data, Mapping):
+        return None
+    incident = data.get("incident")
+    # incidentkit first: a document its own schema could take (declared_at
+    # is required) is read as incidentkit whatever else it holds, as the
+    # loaders' fast decoder reads it.
+    if isinstance(incident, Mapping) and "declared_at" in incident:
+        return "incidentkit"
+    if isinstance(data.get("page"), Mapping) and (
+        "incident" in data or "incidents" in data
+    ):
+        return "statuspage"
+    if "log_entries" in data:
+        return "pagerduty"
+    if "follow_ups" in data:
+        return "incidentio"
+    if isinstance(incident, Mapping):
+        return _detect_incident(incident)
+    incidents = data.get("incidents")
+    if isinstance(incidents, list) and "incident" not in data:
+        return detect_format(incidents[0]) if incidents else None
+    return _detect_incident(data)
 
 
 def list_documents(data: object, format: str) -> list[object] | None:

@@ -23,7 +23,12 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 
 from incidentkit.errors import ValidationError
-from incidentkit.formats import IMPORTERS, import_document, list_documents
+from incidentkit.formats import (
+    IMPORTERS,
+    detect_format,
+    import_document,
+    list_documents,
+)
 from incidentkit.records import fast
 from incidentkit.records.converter import show, structure_record, unstructure_record
 from incidentkit.records.schema import IncidentRecord
@@ -60,6 +65,16 @@ _MAYBE_HUGE_INTEGER: Final = re.compile(rb"\d{19}")
 #: The document formats ``format=`` accepts: the library's own, then the
 #: importers' (:data:`incidentkit.formats.IMPORTERS`, the one list of them).
 FORMATS: Final = ("incidentkit", *IMPORTERS)
+
+#: ``format=`` that reads each document in the format it looks like
+#: (:func:`incidentkit.formats.detect_format`), else in incidentkit's own.
+AUTO: Final = "auto"
+
+_UNRECOGNISED: Final = (
+    "$: matches none of the formats auto-detection knows, so it was read as "
+    "incidentkit's own; name its format with --input-format or format= "
+    f"(one of {', '.join(FORMATS)})"
+)
 
 PathLike = str | os.PathLike[str]
 Source = PathLike | Iterable[PathLike]
@@ -120,10 +135,24 @@ def parse_json(data: str | bytes | bytearray | memoryview) -> Any:
 
 
 def _check_format(format: str) -> None:
-    if format not in FORMATS:
+    if format not in FORMATS and format != AUTO:
         raise ValidationError(
-            [f"format: unknown format {format!r} (one of {', '.join(FORMATS)})"]
+            [
+                f"format: unknown format {format!r} (one of "
+                f"{', '.join((*FORMATS, AUTO))})"
+            ]
         )
+
+
+def _detected(data: object, format: str) -> str:
+    """``format``, or with ``"auto"`` the format ``data`` looks like.
+
+    A document that looks like none stays ``"auto"``: :func:`_structure`
+    reads it as incidentkit's own and says which formats exist.
+    """
+    if format != AUTO:
+        return format
+    return detect_format(data) or AUTO
 
 
 def check_flags(*, assume_utc: object, strict: object) -> None:
@@ -150,6 +179,7 @@ def _structure(
     data: object, *, assume_utc: bool, strict: bool, format: str
 ) -> IncidentRecord:
     _check_format(format)
+    format = _detected(data, format)
     elements = list_documents(data, format)
     if elements is not None:
         kind = "a JSON array" if isinstance(data, list) else "a list response"
@@ -161,6 +191,13 @@ def _structure(
                 "element as a document"
             ]
         )
+    if format == AUTO:
+        try:
+            return structure_record(data, assume_utc=assume_utc, strict=strict)
+        except ValidationError as exc:
+            # The schema's errors name the fields; the user also learns that
+            # the document may be another tool's, and how to say which.
+            raise ValidationError([*exc.errors, _UNRECOGNISED]) from None
     if format == "incidentkit":
         return structure_record(data, assume_utc=assume_utc, strict=strict)
     return import_document(data, format, assume_utc=assume_utc)
@@ -179,7 +216,8 @@ def from_dict(
         data: The document as ``json.loads`` returns it.
         assume_utc: Read timestamps without an offset as UTC.
         strict: Reject keys the schema does not know instead of keeping them.
-        format: ``"incidentkit"`` or the name of another tool's format.
+        format: ``"incidentkit"``, the name of another tool's format, or
+            ``"auto"`` for the format the document looks like.
 
     Raises:
         ValidationError: Naming every problem with its path.
@@ -695,6 +733,8 @@ def records_of(
     except ValidationError as exc:
         yield where, ValidationError(exc.errors, source=where)
         return
+    # A list response is read in the format of its first element.
+    format = _detected(data, format)
     elements = list_documents(data, format)
     documents = (
         [(where, data)]
@@ -739,7 +779,8 @@ def load_many(
             good document and keeps one error per bad one.
         assume_utc: Read timestamps without an offset as UTC.
         strict: Reject keys the schema does not know.
-        format: The format of every document.
+        format: The format of every document, or ``"auto"`` for the
+            format each looks like.
         max_bytes: The largest document read (a file, or a JSONL line); a
             larger one is an error, found without reading it whole.
         recursive: Walk the subfolders of a folder too.
@@ -759,7 +800,11 @@ def load_many(
     failures: list[ValidationError] = []
     # With the fast extra, documents of this format that it takes skip the
     # converter (same records); every other one goes through it as before.
-    decode = fast.record_decoder(assume_utc) if format == "incidentkit" else None
+    # "auto" may take it too: a document the decoder takes has the
+    # incident.declared_at that detect_format reads as incidentkit's own.
+    decode = (
+        fast.record_decoder(assume_utc) if format in ("incidentkit", AUTO) else None
+    )
     walked = iter_sources(
         source, max_bytes=max_bytes, recursive=recursive, exclude=exclude
     )

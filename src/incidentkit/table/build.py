@@ -389,10 +389,11 @@ class _Reader:
         self.format = format
         # The accelerated decoder gives twins, not records: where a rule
         # needs record objects, or another format is read, the converter
-        # builds every record.
+        # builds every record. With "auto" a document the decoder takes is
+        # one that detect_format reads as incidentkit's own (declared_at).
         self.decode = (
             None
-            if format != "incidentkit" or settings.needs_records
+            if format not in ("incidentkit", _io.AUTO) or settings.needs_records
             else _fast.decoder(assume_utc)
         )
         self.failures: list[ValidationError] = []
