@@ -51,7 +51,7 @@ from incidentkit.cli.stats import _run_stats, time_bound
 from incidentkit.cli.stats import stats_data as stats_data
 from incidentkit.errors import ValidationError
 from incidentkit.records.io import AUTO, FORMATS
-from incidentkit.table.stats import MAX_RESAMPLES
+from incidentkit.table.bootstrap import MAX_RESAMPLES
 
 __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 

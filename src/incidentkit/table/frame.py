@@ -70,6 +70,7 @@ from incidentkit.records.schema import IncidentRecord
 from incidentkit.table import build as _build
 from incidentkit.table import interchange as _interchange
 from incidentkit.table import verbs as _verbs
+from incidentkit.table._checks import _check_count
 from incidentkit.table.build import (
     CATEGORICAL_COLUMNS,
     MILESTONE_COLUMNS,
@@ -81,6 +82,7 @@ from incidentkit.table.build import as_of_moment as _as_of_moment
 from incidentkit.table.build import narrow as _narrow
 from incidentkit.table.build import readonly as _readonly
 from incidentkit.table.periods import PERIODS, period_keys, period_labels, zone
+from incidentkit.table.results import _ByGroup, _import_pandas, _python
 from incidentkit.table.stats import (
     STATS,
     BootstrapStats,
@@ -89,10 +91,6 @@ from incidentkit.table.stats import (
     GroupStats,
     IntervalStats,
     SurvivalStats,
-    _ByGroup,
-    _check_count,
-    _import_pandas,
-    _python,
     compare_samples,
     grouped_bootstrap,
     grouped_intervals,
