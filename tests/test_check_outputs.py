@@ -240,3 +240,80 @@ def test_few_documents_stay_in_one_process(capsys, monkeypatch):
     assert out.count(str(EXAMPLE_PATH)) == len(
         ik.check(ik.example(), as_of=check_command._today())
     )
+
+
+# --- API list responses: each element a document ------------------------------
+
+LISTS = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "incidentio/lists/openapi-list-incidents.json",
+        "pagerduty/lists/openapi-list-incidents.json",
+    ],
+)
+def test_check_reads_each_element_of_a_real_list_response(capsys, name):
+    path = LISTS / name
+    elements = json.loads(path.read_text(encoding="utf-8"))["incidents"]
+    status, out, err = _run(capsys, "check", str(path), "--format", "json")
+    data = json.loads(out)
+    assert status == 0
+    assert data["checked"] == len(elements)
+    assert data["failed_to_load"] == 0
+    assert "load_many" not in err
+
+
+def test_check_names_each_element_of_a_json_array(capsys, tmp_path, example_doc):
+    broken = {"incident": {"title": "no declared_at"}}
+    path = tmp_path / "all.json"
+    text = json.dumps([example_doc, broken, example_doc], indent=1)
+    path.write_text(text, encoding="utf-8")
+    status, out, _err = _run(
+        capsys, "check", str(path), "--as-of", "2030-01-01", "--format", "json"
+    )
+    data = json.loads(out)
+    assert status == 1
+    assert data["checked"] == 2
+    assert [item["source"] for item in data["load_errors"]] == [f"{path}[1]"]
+    assert all(e.startswith(f"{path}[1]: ") for e in data["load_errors"][0]["errors"])
+    # The same findings as the example alone, each named by its element and
+    # located in the element's part of the file.
+    alone = json.loads(
+        _run(
+            capsys,
+            "check",
+            str(EXAMPLE_PATH),
+            "--as-of",
+            "2030-01-01",
+            "--format",
+            "json",
+        )[1]
+    )["findings"]
+    named = {(f["element"], f["code"], f["path"]) for f in data["findings"]}
+    expected = {
+        (f"{path}[{index}]", f["code"], f["path"]) for index in (0, 2) for f in alone
+    }
+    assert named == expected
+    third_start = text.index("\n {", text.index("\n {", 3) + 1)
+    third_line = text.count("\n", 0, third_start) + 2
+    for finding in data["findings"]:
+        assert finding["file"] == str(path)
+        assert finding["source"] == finding["element"]
+        if finding["element"].endswith("[2]"):
+            assert finding["line"] >= third_line
+    status, out, _ = _run(capsys, "check", str(path), "--as-of", "2030-01-01")
+    assert f"{path}[2]:" in out
+    assert f"{path}[0]:" in out
+
+
+def test_report_on_a_list_response_says_to_use_check_or_stats(capsys):
+    path = LISTS / "pagerduty/lists/openapi-list-incidents.json"
+    status, out, err = _run(capsys, "report", str(path))
+    assert status == 1
+    assert out == ""
+    assert str(path) in err
+    assert "a list of 1 incident" in err
+    assert "incidentkit check" in err
+    assert "incidentkit stats" in err

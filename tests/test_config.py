@@ -251,3 +251,53 @@ def test_report_applies_the_same_settings(repo, capsys):
     assert [(f["code"], f["level"]) for f in json.loads(out)["findings"]] == [
         ("IK304", "error")
     ]
+
+
+def test_severity_major_and_revenue_scale_are_read(tmp_path):
+    scale = ("none", "low", "medium", "high", "extreme")
+    text = f"[severity]\nmajor = 1\nrevenue-scale = {list(scale)!r}\n"
+    settings = ik.load_settings(_write(tmp_path, "incidentkit.toml", text))
+    assert settings.policy.severity.major == 1
+    assert settings.policy.severity.revenue_scale == scale
+
+
+def test_a_revenue_scale_without_the_criteria_labels_names_them(tmp_path):
+    text = "[severity]\nrevenue-scale = ['none', 'lots']\n"
+    path = _write(tmp_path, "incidentkit.toml", text)
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_settings(path)
+    assert any(
+        line.startswith(f"{path}: severity: levels[") and "'high'" in line
+        for line in caught.value.errors
+    ), caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("severity = 3", "severity: expected a table, got 3"),
+        (
+            "[severity]\nmajor = 0",
+            "severity.major: expected a severity level number >= 1, got 0",
+        ),
+        (
+            "[severity]\nmajor = true",
+            "severity.major: expected a severity level number >= 1, got True",
+        ),
+        (
+            "[severity]\nrevenue-scale = 4",
+            "severity.revenue-scale: expected a list of strings, got 4",
+        ),
+        (
+            "[severity]\ncriteria = 1",
+            "severity.criteria: unknown key (known: major, revenue-scale)",
+        ),
+    ],
+)
+def test_severity_problems_name_the_file_the_key_and_the_value(tmp_path, text, error):
+    path = _write(tmp_path, "incidentkit.toml", text + "\n")
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_settings(path)
+    assert any(line.startswith(f"{path}: {error}") for line in caught.value.errors), (
+        caught.value.errors
+    )

@@ -292,6 +292,7 @@ class _Reader:
             "done-statuses",
             "deadline-days",
             "postmortem-max-level",
+            "severity",
         }
         values = {_key(name): value for name, value in data.items()}
         for name in values:
@@ -311,6 +312,8 @@ class _Reader:
                         f"{self.prefix}severity-labels: {e}" for e in exc.errors
                     )
         policy = self._policy(values, policy)
+        if "severity" in values:
+            policy = self._severity(values["severity"], policy)
         rules = self._rules(values)
         fail_on = values.get("fail-on")
         if fail_on is not None and fail_on not in LEVELS:
@@ -354,6 +357,36 @@ class _Reader:
             path=os.fspath(file),
             root=os.path.dirname(os.path.abspath(file)),
         )
+
+    def _severity(self, value: object, policy: Policy) -> Policy:
+        """``[severity]``: ``major`` and ``revenue-scale`` of the severity policy."""
+        table = self.table("severity", value)
+        if table is None:
+            return policy
+        changes: dict[str, Any] = {}
+        for name, item in table.items():
+            key = f"severity.{name}"
+            if _key(name) == "major":
+                if isinstance(item, int) and not isinstance(item, bool) and item > 0:
+                    changes["major"] = item
+                else:
+                    self.fail(key, "expected a severity level number >= 1", item)
+            elif _key(name) == "revenue-scale":
+                scale = self.strings(key, item)
+                if scale is not None:
+                    changes["revenue_scale"] = scale
+            else:
+                self.errors.append(
+                    f"{self.prefix}{key}: unknown key (known: major, revenue-scale)"
+                )
+        if not changes:
+            return policy
+        try:
+            severity = attrs.evolve(policy.severity, **changes)
+        except ValidationError as exc:
+            self.errors.extend(f"{self.prefix}severity: {e}" for e in exc.errors)
+            return policy
+        return attrs.evolve(policy, severity=severity)
 
     def _policy(self, values: dict[str, Any], policy: Policy) -> Policy:
         def minutes(key: str, value: object) -> timedelta | None:

@@ -19,6 +19,7 @@ import attrs
 
 from incidentkit.cli._output import _Progress
 from incidentkit.errors import ValidationError
+from incidentkit.formats import list_documents
 from incidentkit.records.io import (
     MAX_DOCUMENT_BYTES,
     from_dict,
@@ -27,6 +28,7 @@ from incidentkit.records.io import (
     load,
     parse_json,
     path_problem,
+    records_of,
     shown_path,
 )
 from incidentkit.records.schema import IncidentRecord
@@ -217,6 +219,26 @@ def _load_one(
     return _Loaded(where, record, None, raw)
 
 
+def _load_all(
+    where: str, raw: bytes | ValidationError, *, input_format: str, assume_utc: bool
+) -> list[_Loaded]:
+    """Every document of ``raw``: one, or each element of an API list response.
+
+    Read with :func:`incidentkit.records.io.records_of`, the one path of the
+    bulk loaders: an element is named ``where[index]``, and keeps the file's
+    text (``raw``) to locate its findings in.
+    """
+    text = raw if isinstance(raw, bytes) else None
+    return [
+        _Loaded(located, None, read)
+        if isinstance(read, ValidationError)
+        else _Loaded(located, read, None, text)
+        for located, read in records_of(
+            where, raw, assume_utc=assume_utc, strict=False, format=input_format
+        )
+    ]
+
+
 def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRecord:
     """One document, read with :func:`incidentkit.load`; errors name the file."""
     if os.path.isdir(path):
@@ -232,7 +254,41 @@ def _load_one_file(path: str, input_format: str, assume_utc: bool) -> IncidentRe
     missing = _missing_source(path)
     if missing is not None:
         raise missing
-    return load(path, assume_utc=assume_utc, format=input_format)
+    try:
+        return load(path, assume_utc=assume_utc, format=input_format)
+    except ValidationError:
+        count = _list_count(path)
+        if count is None:
+            raise
+    raise ValidationError(
+        [
+            f"$: a list of {count} incident{'' if count == 1 else 's'} (an API "
+            "list response or a JSON array); report reads one incident: check "
+            "each with `incidentkit check FILE`, summarize them with "
+            "`incidentkit stats FILE`"
+        ],
+        source=path,
+    )
+
+
+def _list_count(path: str) -> int | None:
+    """How many elements the list response at ``path`` holds, else ``None``.
+
+    Read only after :func:`~incidentkit.load` refused the file, to tell a
+    list (which ``check`` and ``stats`` read element by element) from a
+    broken document.
+    """
+    if path.endswith(".jsonl"):
+        return None
+    for _, raw in iter_sources(path):
+        try:
+            if isinstance(raw, ValidationError):
+                return None
+            elements = list_documents(parse_json(raw), "incidentkit")
+        except ValidationError:
+            return None
+        return None if elements is None else len(elements)
+    return None
 
 
 def _load_table(

@@ -37,7 +37,7 @@ from incidentkit.cli._sources import (
     STDIN_NAME,
     _count_files,
     _expand,
-    _load_one,
+    _load_all,
     _missing_source,
     _read_stdin,
 )
@@ -222,25 +222,27 @@ def _run_check(
     text = args.format == "text"
     context = _Context(run, args.input_format, args.assume_utc)
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    for result in _checked(_documents(sources, exclude), context, jobs):
+    for file_results in _checked(_documents(sources, exclude), context, jobs):
         progress.advance()
-        if result.errors is not None:
-            if progress.enabled:
-                err.write("\n")
-            _print_errors(ValidationError(result.errors), err)
-            load_errors.append({"source": result.where, "errors": result.errors})
-            continue
-        checked += 1
-        for data in result.findings:
-            counts[data["level"]] += 1
-            findings.append(data)
-            if text:
-                # Streamed, as a linter does: a long run shows findings early.
-                out.write(_finding_line(data))
-            elif args.format == "json-lines":
-                _json_line(data, out)
-            elif args.format == "github":
-                out.write(_github_line(data))
+        # One result per document: a file's, or each element's of a list.
+        for result in file_results:
+            if result.errors is not None:
+                if progress.enabled:
+                    err.write("\n")
+                _print_errors(ValidationError(result.errors), err)
+                load_errors.append({"source": result.where, "errors": result.errors})
+                continue
+            checked += 1
+            for data in result.findings:
+                counts[data["level"]] += 1
+                findings.append(data)
+                if text:
+                    # Streamed, as a linter does: a long run shows findings early.
+                    out.write(_finding_line(data))
+                elif args.format == "json-lines":
+                    _json_line(data, out)
+                elif args.format == "github":
+                    out.write(_github_line(data))
     progress.close()
     if not checked and not load_errors:
         err.write(_nothing_found(args.sources, exclude))
@@ -345,36 +347,46 @@ def _read(where: str, read: bytes | ValidationError) -> _Document:
     return where, read
 
 
-def _check_document(document: _Document, context: _Context) -> _Result:
-    """Load and check one document; its findings located in its text."""
+def _check_document(document: _Document, context: _Context) -> list[_Result]:
+    """Load and check one document, or each element of an API list response.
+
+    Each result is named as the document is (``file.json[3]`` for an
+    element); findings are located in the file's text.
+    """
     where, raw = document
     if isinstance(raw, list):
-        return _Result(where, [], raw)
-    loaded = _load_one(
+        return [_Result(where, [], raw)]
+    loaded = _load_all(
         where,
         raw,
         input_format=context.input_format,
         assume_utc=context.assume_utc,
     )
-    if loaded.error is not None or loaded.record is None:
-        assert loaded.error is not None
-        return _Result(where, [], list(loaded.error.errors))
-    run = context.run
-    found = check(
-        loaded.record,
-        policy=run.settings.policy,
-        rules=run.rules_for(where),
-        as_of=run.as_of,
-    )
-    # Scanned only when there is something to point at: most files of a
-    # healthy repository have no finding.
-    positions = json_positions(_text(loaded.raw)) if found else {}
-    findings = []
-    for finding in found:
-        data = _finding_data(finding, where)
-        data.update(_location(where, positions, finding.path))
-        findings.append(data)
-    return _Result(where, findings, None)
+    positions: dict[str, Any] | None = None
+    results = []
+    for one in loaded:
+        if one.error is not None or one.record is None:
+            assert one.error is not None
+            results.append(_Result(one.where, [], list(one.error.errors)))
+            continue
+        run = context.run
+        found = check(
+            one.record,
+            policy=run.settings.policy,
+            rules=run.rules_for(where),
+            as_of=run.as_of,
+        )
+        # Scanned only when there is something to point at (most files of a
+        # healthy repository have no finding), and once per file.
+        if found and positions is None:
+            positions = json_positions(_text(one.raw))
+        findings = []
+        for finding in found:
+            data = _finding_data(finding, one.where)
+            data.update(_location(where, positions or {}, finding.path, one.where))
+            findings.append(data)
+        results.append(_Result(one.where, findings, None))
+    return results
 
 
 def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
@@ -395,15 +407,15 @@ def _start_worker(context: _Context) -> None:
     _WORKER_CONTEXT[:] = [context]
 
 
-def _check_batch(batch: list[_Document]) -> list[_Result]:
+def _check_batch(batch: list[_Document]) -> list[list[_Result]]:
     context = _WORKER_CONTEXT[0]
     return [_check_document(document, context) for document in batch]
 
 
 def _checked(
     documents: Iterator[_Document], context: _Context, jobs: int
-) -> Iterator[_Result]:
-    """Each document's result, in the order of ``documents``, on ``jobs`` processes.
+) -> Iterator[list[_Result]]:
+    """Each document's results, in the order of ``documents``, on ``jobs`` processes.
 
     The output is the same for any ``jobs``: batches are submitted in order
     and their results taken in order, whichever worker finishes first.
@@ -422,7 +434,7 @@ def _checked(
         initializer=_start_worker,
         initargs=(context,),
     ) as pool:
-        pending: deque[Future[list[_Result]]] = deque()
+        pending: deque[Future[list[list[_Result]]]] = deque()
         for batch in batches:
             pending.append(pool.submit(_check_batch, batch))
             if len(pending) >= jobs * _IN_FLIGHT:
@@ -442,15 +454,28 @@ def _text(raw: bytes | None) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _location(where: str, positions: dict[str, Any], path: str) -> dict[str, Any]:
-    """The file, line and column of a finding (column within a JSONL line)."""
+def _location(
+    where: str, positions: dict[str, Any], path: str, element: str | None = None
+) -> dict[str, Any]:
+    """The file, line and column of a finding (column within a JSONL line).
+
+    ``element`` (``where[3]``) is a list response's element: its path in the
+    file is ``[3]`` (a JSON array) or ``incidents[3]``, and ``element`` is
+    also the finding's ``element``, the name text output shows.
+    """
+    extra: dict[str, Any] = {}
+    if element is not None and element != where:
+        index = element[len(where) :]
+        prefix = index if index in positions else f"incidents{index}"
+        path = f"{prefix}.{path}" if path else prefix
+        extra = {"element": element}
     position = locate(positions, path or "$")
     line, column = (1, 1) if position is None else position[:2]
     name, _, number = where.rpartition(":")
     if number.isdigit() and name.endswith(".jsonl"):
         # The scan saw one line of the file: its line 1 is the file's line.
         return {"file": name, "line": int(number) + line - 1, "column": column}
-    return {"file": where, "line": line, "column": column}
+    return {"file": where, "line": line, "column": column, **extra}
 
 
 def _json_line(data: dict[str, Any], out: TextIO) -> None:
@@ -534,7 +559,9 @@ def _check_summary(checked: int, counts: dict[str, int], failed: int) -> str:
 def _finding_line(data: dict[str, Any]) -> str:
     # One line per finding, whatever the file name or the record holds: a
     # newline in either would forge a FILE:PATH:CODE:LEVEL line for CI.
-    source, code = _one_line(data["file"]), _one_line(data["code"])
+    # An element of a list response is named as itself: file.json[3].
+    source = _one_line(data.get("element", data["file"]))
+    code = _one_line(data["code"])
     level, message = _one_line(data["level"]), _one_line(data["message"])
     place = f"{source}:{data['line']}:{data['column']}"
     return f"{place}: {code} [{level}] {message}\n"
