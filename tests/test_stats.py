@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from incidentkit.errors import ValidationError
 from incidentkit.table.stats import (
+    BOOTSTRAP_MIN_COUNT,
     MAX_RESAMPLES,
     BootstrapStats,
     Grouping,
@@ -267,9 +268,57 @@ def test_bootstrap_is_reproducible_and_brackets_the_estimate():
 
 def test_bootstrap_edge_groups():
     # Group 0 has one value: every resample is that value. Group 1 is empty.
-    result = grouped_bootstrap([7.0, math.nan], Grouping([0, 1], 2), seed=1, n=50)
+    result = grouped_bootstrap(
+        [7.0, math.nan], Grouping([0, 1], 2), seed=1, n=50, min_count=1
+    )
     assert result.low[0] == result.high[0] == result.estimate[0] == 7.0
     assert np.isnan([result.low[1], result.high[1], result.estimate[1]]).all()
+    assert result.reason.tolist() == [None, "no values"]
+
+
+def test_bootstrap_gives_intervals_only_from_the_minimum_size():
+    # A group of 5 gets no bootstrap interval of its median (the percentile
+    # bootstrap covers far less than 95% there); a group of 400 does.
+    rng = np.random.default_rng(11)
+    values = np.concatenate([rng.exponential(1.0, 5), rng.exponential(1.0, 400)])
+    grouping = Grouping(np.repeat([0, 1], [5, 400]), 2)
+    result = grouped_bootstrap(values, grouping, seed=2, n=1000)
+    assert result.count.tolist() == [5, 400]
+    assert np.isnan(result.low[0])
+    assert np.isnan(result.high[0])
+    assert result.estimate[0] == np.median(values[:5])
+    assert result.reason[0] == (
+        "too few incidents: a bootstrap interval of a median needs 30, this group has 5"
+    )
+    assert result.reason[1] is None
+    # The median of Exp(1) is ln 2; 400 draws put it within about ±0.1.
+    assert result.low[1] < np.median(values[5:]) < result.high[1]
+    assert 0.05 < result.high[1] - result.low[1] < 0.4
+    assert result.low[1] < math.log(2) < result.high[1]
+    assert BOOTSTRAP_MIN_COUNT["median"] == 30
+
+
+def test_compare_gives_no_interval_below_the_minimum_size():
+    rng = np.random.default_rng(12)
+    small = rng.exponential(1.0, 20)
+    large = rng.exponential(1.0, 400)
+    few = compare_samples(small, large, seed=1, n=300, permutations=100)
+    assert math.isnan(few.difference_low)
+    assert math.isnan(few.difference_high)
+    assert math.isnan(few.ratio_low)
+    assert math.isnan(few.ratio_high)
+    assert few.reason == (
+        "too few incidents: a bootstrap interval of a median needs 30, a has 20"
+    )
+    assert "no 95% interval: too few incidents" in few.summary()
+    assert not math.isnan(few.p_value)
+    other = compare_samples(large, small, seed=1, n=300, permutations=100)
+    assert other.reason is not None
+    assert other.reason.endswith("b has 20")
+    both = compare_samples(large, large * 1.5, seed=1, n=300, permutations=100)
+    assert both.reason is None
+    assert both.difference_low < both.difference < both.difference_high
+    assert both.ratio_low < 1 / 1.5 < both.ratio_high
 
 
 def test_bootstrap_arguments():
@@ -407,8 +456,12 @@ def test_compare_a_ten_percent_change_is_usually_not_detectable():
 def test_compare_is_reproducible_and_skips_missing_values():
     a = [1.0, 2.0, math.nan, 3.0]
     b = [2.0, 3.0, 4.0]
-    first = compare_samples(a, b, stat="mean", seed=5, n=200, permutations=100)
-    second = compare_samples(a, b, stat="mean", seed=5, n=200, permutations=100)
+    first = compare_samples(
+        a, b, stat="mean", seed=5, n=200, permutations=100, min_count=1
+    )
+    second = compare_samples(
+        a, b, stat="mean", seed=5, n=200, permutations=100, min_count=1
+    )
     assert first == second
     assert (first.count_a, first.count_b) == (3, 3)
     assert (first.estimate_a, first.estimate_b) == (2.0, 3.0)
@@ -491,6 +544,7 @@ def test_several_keys_export_as_several_columns():
         estimate=np.array([1.0, 2.0]),
         low=np.array([0.5, 1.5]),
         high=np.array([1.5, 2.5]),
+        reason=np.array([None, None], dtype=object),
         confidence=0.95,
         n=100,
     )
@@ -525,7 +579,7 @@ def test_good_seeds_are_accepted_and_repeatable():
     values = [1.0, 2.0, 3.0, 4.0, 100.0]
 
     def low(seed: object) -> float:
-        found = grouped_bootstrap(values, grouping, n=50, seed=seed)  # type: ignore[arg-type]
+        found = grouped_bootstrap(values, grouping, n=50, seed=seed, min_count=5)  # type: ignore[arg-type]
         return float(found.low[0])
 
     assert low(0) == low(np.int64(0)) == low(np.random.default_rng(0))
@@ -567,6 +621,7 @@ def test_bootstrap_interval_has_the_stated_coverage(confidence, z):
         n=20_000,
         seed=3,
         confidence=confidence,
+        min_count=50,
     )
     assert result.low[0] == pytest.approx(25.5 - half_width, rel=0.01)
     assert result.high[0] == pytest.approx(25.5 + half_width, rel=0.01)

@@ -1012,12 +1012,15 @@ def test_bootstrap_on_the_table(synthetic):
     table = IncidentTable.from_records(synthetic, as_of=AS_OF)
     result = table.bootstrap("time_to_resolve", by="severity", n=400, seed=3)
     again = table.bootstrap("time_to_resolve", by="severity", n=400, seed=3)
-    assert result.high.tolist() == again.high.tolist()
+    np.testing.assert_array_equal(result.high, again.high)
     stats = table.group_stats("time_to_resolve", by="severity")
     assert result.estimate.tolist() == stats.median.tolist()
     assert result.count.tolist() == stats.count.tolist()
-    assert (result.low <= result.estimate).all()
-    assert (result.estimate <= result.high).all()
+    # A percentile bootstrap of a median only from 30 incidents a group.
+    shown = result.count >= 30
+    assert (~np.isnan(result.low) == shown).all()
+    assert (result.low[shown] <= result.estimate[shown]).all()
+    assert (result.estimate[shown] <= result.high[shown]).all()
 
 
 def _record(
@@ -1297,3 +1300,53 @@ def test_a_column_that_is_not_numeric_is_named_so(synthetic):
         table.survival("id")
     with pytest.raises(ValidationError, match="column: no column 'nope'"):
         table.group_stats("nope")
+
+
+def test_survival_leaves_out_negative_durations_as_invalid():
+    # Declared before detected: time_to_declare of −35, −10, 5, 15, 40 minutes,
+    # every one ended (no open incident, no as_of needed).
+    base = ik.example()
+    rows = []
+    for minutes in (-30, -5, 10, 20, 45):
+        incident = attrs.evolve(
+            base.incident,
+            declared_at=datetime(2024, 1, 15, 14, 15, tzinfo=UTC)
+            + timedelta(minutes=minutes),
+        )
+        rows.append(attrs.evolve(base, incident=incident))
+    table = IncidentTable.from_records(rows)
+    km = table.survival("time_to_declare")
+    assert (km.count.tolist(), km.invalid.tolist()) == ([3], [2])
+    assert (km.ended.tolist(), km.missing.tolist()) == ([3], [0])
+    # Of 5, 15 and 40 minutes, half have ended by 15 and 90% by 40.
+    assert km.median.tolist() == [15 * 60.0]
+    assert km.p90.tolist() == [40 * 60.0]
+    assert "invalid" in str(km).splitlines()[0]
+    assert km.to_dict()["invalid"] == [2]
+    kept = table.survival("time_to_declare", keep_negative=True)
+    assert (kept.count.tolist(), kept.invalid.tolist()) == ([5], [0])
+    # The third of −35, −10, 5, 15, 40 minutes.
+    assert kept.median.tolist() == [5 * 60.0]
+
+
+def test_bootstrap_on_the_table_only_from_the_minimum_size():
+    day = datetime(2024, 5, 1, tzinfo=UTC)
+    rows = [_record(day + timedelta(minutes=i), 10 + i) for i in range(35)]
+    table = IncidentTable.from_records(rows)
+    by = np.array(["small"] * 5 + ["large"] * 30)
+    ci = table.bootstrap("time_to_resolve", by=by, seed=1, n=300)
+    assert ci.groups.tolist() == ["large", "small"]
+    assert ci.count.tolist() == [30, 5]
+    assert ci.reason.tolist() == [
+        None,
+        "too few incidents: a bootstrap interval of a median needs 30, "
+        "this group has 5",
+    ]
+    assert ci.available.tolist() == [True, False]
+    # The median of 15..44 minutes is 29.5; its interval is inside the range.
+    assert ci.estimate.tolist() == [29.5 * 60, 12 * 60.0]
+    assert 15 * 60 <= ci.low[0] <= 29.5 * 60 <= ci.high[0] <= 44 * 60
+    assert "too few incidents" in str(ci)
+    assert "too few incidents" in ci._repr_html_()
+    forced = table.bootstrap("time_to_resolve", by=by, seed=1, n=300, min_count=5)
+    assert forced.available.tolist() == [True, True]

@@ -25,8 +25,8 @@ from incidentkit.errors import ValidationError
 from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
 from incidentkit.render.document import Section as _Section
 from incidentkit.render.html import format_number
+from incidentkit.table.bootstrap import TOO_FEW
 from incidentkit.table.frame import IncidentTable
-from incidentkit.table.intervals import TOO_FEW
 from incidentkit.table.periods import PERIODS, zone
 
 #: The usual ``--by`` keys; any key of ``IncidentTable.group_stats`` works,

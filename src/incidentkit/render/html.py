@@ -579,6 +579,10 @@ def bootstrap_stats_html(stats: BootstrapStats) -> str:
         >>> from incidentkit.table.frame import IncidentTable
         >>> table = IncidentTable.from_records([ik.example()] * 3)
         >>> ci = table.bootstrap("time_to_resolve", by="severity", n=50, seed=1)
+        >>> "too few incidents" in bootstrap_stats_html(ci)
+        True
+        >>> ci = table.bootstrap("time_to_resolve", by="severity", n=50, seed=1,
+        ...                      min_count=3)
         >>> "2h 30m – 2h 30m" in bootstrap_stats_html(ci)
         True
     """
@@ -589,8 +593,7 @@ def bootstrap_stats_html(stats: BootstrapStats) -> str:
             label,
             f"{int(stats.count[i]):,}",
             _value_cell(float(stats.estimate[i]), as_time),
-            f"{_value_cell(float(stats.low[i]), as_time)} – "
-            f"{_value_cell(float(stats.high[i]), as_time)}",
+            _interval_cell(stats, i, as_time),
         )
         for i, label in enumerate(labels[: MAX_ROWS * 4])
     ]
@@ -612,6 +615,18 @@ def bootstrap_stats_html(stats: BootstrapStats) -> str:
     return _wrap(_heading(title, detail), table)
 
 
+def _interval_cell(stats: BootstrapStats | IntervalStats, i: int, as_time: bool) -> str:
+    """The interval of group ``i``, or the first words of why there is none."""
+    reason = stats.reason[i]
+    if reason is not None:
+        # The first words: "too few incidents" (the rest is in .reason).
+        return str(reason).split(":")[0]
+    return (
+        f"{_value_cell(float(stats.low[i]), as_time)} – "
+        f"{_value_cell(float(stats.high[i]), as_time)}"
+    )
+
+
 def interval_stats_html(stats: IntervalStats) -> str:
     """A statistic by group with its interval, the confidence it reaches, or why none.
 
@@ -627,17 +642,12 @@ def interval_stats_html(stats: IntervalStats) -> str:
     labels = _group_labels(stats)
     rows = []
     for i, label in enumerate(labels[: MAX_ROWS * 4]):
-        reason = stats.reason[i]
-        if reason is None:
-            interval = (
-                f"{_value_cell(float(stats.low[i]), as_time)} – "
-                f"{_value_cell(float(stats.high[i]), as_time)}"
-            )
+        interval = _interval_cell(stats, i, as_time)
+        if stats.reason[i] is None:
             reached = float(stats.reached[i])
             level = "simulated" if math.isnan(reached) else f"{reached:.1%}"
         else:
-            # The first words: "too few incidents" (the rest is in .reason).
-            interval, level = str(reason).split(":")[0], "—"
+            level = "—"
         rows.append(
             (
                 label,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import attrs
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from incidentkit.table._checks import _check_confidence, _check_count, _check_stat, _rng
 from incidentkit.table.grouping import (
@@ -21,8 +23,40 @@ from incidentkit.table.grouping import (
 )
 
 __all__ = [
+    "BOOTSTRAP_MIN_COUNT",
+    "TOO_FEW",
     "grouped_bootstrap",
 ]
+
+#: The smallest group a bootstrap interval is given for, by statistic. Below
+#: these sizes the percentile bootstrap covers far less than it claims: in
+#: 2,000 simulated groups per size (tests/test_stats.py), a "95%" interval of
+#: a log-normal (σ = 1) sample's mean covered 0.88 of the time at n = 30 and
+#: 0.92 at n = 100, its p90 0.85 at n = 30, its median 0.93 at n = 5 but 0.49
+#: at n = 2. Heavier tails need more still.
+BOOTSTRAP_MIN_COUNT: Final[Mapping[str, int]] = MappingProxyType(
+    {"mean": 300, "median": 30, "p90": 100, "p95": 200}
+)
+
+#: The first words of the reason a group gets no interval for its size.
+TOO_FEW: Final = "too few incidents"
+
+#: The reason an empty group gets no interval.
+NO_VALUES: Final = "no values"
+
+
+def _bootstrap_min_count(stat: str, min_count: int | None) -> int:
+    """The smallest sample given a bootstrap interval of ``stat``."""
+    least = BOOTSTRAP_MIN_COUNT[stat] if min_count is None else min_count
+    return _check_count(least, "min_count")
+
+
+def _too_few(stat: str, least: int, count: int, who: str = "this group") -> str:
+    """Why a sample of ``count`` values gets no bootstrap interval."""
+    return (
+        f"{TOO_FEW}: a bootstrap interval of a {stat} needs {least}, {who} has {count}"
+    )
+
 
 # Elements drawn at once by the resampling loops: bounds their memory.
 _CHUNK_ELEMENTS: Final = 1 << 22
@@ -127,6 +161,7 @@ class _BootstrapArrays:
     estimate: FloatArray
     low: FloatArray
     high: FloatArray
+    reason: NDArray[np.object_]
 
 
 def grouped_bootstrap(
@@ -137,10 +172,14 @@ def grouped_bootstrap(
     n: int = 2000,
     seed: int | np.random.Generator | None = None,
     confidence: float = 0.95,
+    min_count: int | None = None,
 ) -> _BootstrapArrays:
     """Bootstrap percentile confidence intervals of a statistic, per group.
 
     Each group is resampled on its own (with replacement, its own size).
+    Below :data:`BOOTSTRAP_MIN_COUNT` values of the statistic the
+    percentile bootstrap covers far less than it claims, so a smaller group
+    gets NaN bounds and a reason (``"too few incidents: ..."``).
 
     Args:
         values: One number per row; NaN is missing.
@@ -149,24 +188,46 @@ def grouped_bootstrap(
         n: Resamples.
         seed: Seed or generator for :func:`numpy.random.default_rng`.
         confidence: Coverage of the interval, e.g. 0.95.
+        min_count: The smallest group given an interval;
+            :data:`BOOTSTRAP_MIN_COUNT` of the statistic by default.
 
     Returns:
         ``count``, ``estimate`` (the statistic of the sample), ``low`` and
-        ``high`` arrays, one entry per group; NaN for empty groups.
+        ``high`` arrays, one entry per group (bounds NaN for groups below
+        ``min_count``, NaN everything for empty groups), and ``reason``:
+        why a group has no interval, else None.
 
     Example:
         >>> r = grouped_bootstrap([1.0, 2.0, 3.0, 4.0, 100.0],
         ...                       Grouping([0] * 5, 1), n=500, seed=1)
-        >>> float(r.estimate[0]), bool(r.low[0] <= 3.0 <= r.high[0])
-        (3.0, True)
+        >>> float(r.estimate[0]), float(r.low[0])
+        (3.0, nan)
+        >>> str(r.reason[0])  # doctest: +NORMALIZE_WHITESPACE
+        'too few incidents: a bootstrap interval of a median needs 30,
+         this group has 5'
+        >>> r = grouped_bootstrap([1.0, 2.0, 3.0, 4.0, 100.0],
+        ...                       Grouping([0] * 5, 1), n=500, seed=1, min_count=5)
+        >>> bool(r.low[0] <= 3.0 <= r.high[0]), r.reason[0]
+        (True, None)
     """
     q = _check_stat(stat)
     resamples = _check_count(n, "n", maximum=MAX_RESAMPLES)
     level = _check_confidence(confidence)
+    least = _bootstrap_min_count(stat, min_count)
     column = _float_column(values)
     grouping._check(column)
     rng = _rng(seed)
     ordered = _sorted_groups(column, grouping)
+    counts = ordered.counts
     replicates = _replicates(ordered, q, resamples, rng)
     low, high = _interval(replicates, level)
-    return _BootstrapArrays(ordered.counts, _estimate(ordered, q), low, high)
+    enough = counts >= least
+    low = np.where(enough, low, np.nan)
+    high = np.where(enough, high, np.nan)
+    reason = np.full(counts.size, None, dtype=object)
+    for group in np.flatnonzero(~enough | (counts == 0)).tolist():
+        count = int(counts[group])
+        reason[group] = _too_few(stat, least, count) if count else NO_VALUES
+    return _BootstrapArrays(
+        counts.astype(np.int64), _estimate(ordered, q), low, high, reason
+    )

@@ -21,9 +21,11 @@ from incidentkit.table._checks import (
 from incidentkit.table.bootstrap import (
     _CHUNK_ELEMENTS,
     MAX_RESAMPLES,
+    _bootstrap_min_count,
     _estimate,
     _interval,
     _replicates,
+    _too_few,
 )
 from incidentkit.table.grouping import (
     FloatArray,
@@ -78,10 +80,14 @@ class Comparison:
         estimate_a: The statistic of ``a``.
         estimate_b: The statistic of ``b``.
         difference: ``estimate_a - estimate_b``.
-        difference_low: Lower end of the bootstrap interval of the difference.
+        difference_low: Lower end of the bootstrap interval of the difference;
+            NaN when either sample is below
+            :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT` (see
+            :attr:`reason`).
         difference_high: Upper end.
         ratio: ``estimate_a / estimate_b`` (NaN when ``estimate_b`` is 0).
-        ratio_low: Lower end of the bootstrap interval of the ratio.
+        ratio_low: Lower end of the bootstrap interval of the ratio; NaN as
+            for :attr:`difference_low`.
         ratio_high: Upper end.
         p_value: Two-sided permutation p-value of "no difference".
         confidence: Coverage of the intervals.
@@ -92,6 +98,8 @@ class Comparison:
         detectable: The smallest relative change these sample sizes could
             detect with 80% power (:func:`detectable_change`), or ``None``
             when not asked for.
+        reason: Why the difference and the ratio have no interval
+            (``"too few incidents: ..."``), else ``None``.
     """
 
     column: str | None
@@ -112,6 +120,7 @@ class Comparison:
     permutations: int
     unit: str | None = None
     detectable: DetectableChange | None = None
+    reason: str | None = None
 
     @property
     def significant(self) -> bool:
@@ -126,15 +135,24 @@ class Comparison:
             f"{what}: {_format_value(self.estimate_a, self.unit)} "
             f"(n={self.count_a}) vs {_format_value(self.estimate_b, self.unit)} "
             f"(n={self.count_b})",
-            f"difference {_signed(self.difference, self.unit)}, {level} interval "
-            f"[{_signed(self.difference_low, self.unit)}, "
-            f"{_signed(self.difference_high, self.unit)}]",
         ]
-        if math.isfinite(self.ratio):
+        if self.reason is not None:
             lines.append(
-                f"ratio {self.ratio:.2f}, {level} interval "
-                f"[{self.ratio_low:.2f}, {self.ratio_high:.2f}]"
+                f"difference {_signed(self.difference, self.unit)}"
+                + (f", ratio {self.ratio:.2f}" if math.isfinite(self.ratio) else "")
+                + f"; no {level} interval: {self.reason}"
             )
+        else:
+            lines.append(
+                f"difference {_signed(self.difference, self.unit)}, {level} "
+                f"interval [{_signed(self.difference_low, self.unit)}, "
+                f"{_signed(self.difference_high, self.unit)}]"
+            )
+            if math.isfinite(self.ratio):
+                lines.append(
+                    f"ratio {self.ratio:.2f}, {level} interval "
+                    f"[{self.ratio_low:.2f}, {self.ratio_high:.2f}]"
+                )
         lines.append(
             f"permutation p = {self.p_value:.3g} ({self.permutations} permutations)"
         )
@@ -207,14 +225,17 @@ def compare_samples(
     column: str | None = None,
     unit: str | None = None,
     detectable: bool = False,
+    min_count: int | None = None,
 ) -> Comparison:
     """Compare a statistic of two samples: difference, interval, p-value.
 
     The interval comes from resampling each sample on its own (bootstrap
-    percentile interval); the p-value from shuffling the pooled values
-    between the two samples (a permutation test of "same distribution",
-    two-sided, counting shuffles at least as extreme as the observed
-    difference). NaN values are left out.
+    percentile interval), given only when both samples have at least
+    :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT` values of the
+    statistic (NaN bounds and a ``reason`` otherwise); the p-value from
+    shuffling the pooled values between the two samples (a permutation test
+    of "same distribution", two-sided, counting shuffles at least as extreme
+    as the observed difference). NaN values are left out.
 
     Args:
         a: The sample of interest.
@@ -229,6 +250,9 @@ def compare_samples(
         detectable: Also simulate the smallest relative change these sample
             sizes could detect (:func:`detectable_change`, 80% power, level
             ``1 - confidence``), for :meth:`Comparison.summary`.
+        min_count: The smallest sample given bootstrap intervals;
+            :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT` of the
+            statistic by default.
 
     Raises:
         ValidationError: When a sample has no values, or for bad arguments.
@@ -248,6 +272,7 @@ def compare_samples(
     resamples = _check_count(n, "n", maximum=MAX_RESAMPLES)
     shuffles = _check_count(permutations, "permutations", maximum=MAX_RESAMPLES)
     level = _check_confidence(confidence)
+    least = _bootstrap_min_count(stat, min_count)
     first = _float_column(a, "a")
     second = _float_column(b, "b")
     first = first[~np.isnan(first)]
@@ -274,6 +299,13 @@ def compare_samples(
     else:
         ratio_bounds = (math.nan, math.nan)
     difference = estimate_a - estimate_b
+    difference_bounds = (float(difference_low[0]), float(difference_high[0]))
+    reason = None
+    for name, sample in (("a", first), ("b", second)):
+        if reason is None and sample.size < least:
+            reason = _too_few(stat, least, int(sample.size), name)
+    if reason is not None:
+        difference_bounds = ratio_bounds = (math.nan, math.nan)
     p_value = _permutation_p(first, second, q, difference, shuffles, rng)
     return Comparison(
         column=column,
@@ -283,8 +315,8 @@ def compare_samples(
         estimate_a=estimate_a,
         estimate_b=estimate_b,
         difference=difference,
-        difference_low=float(difference_low[0]),
-        difference_high=float(difference_high[0]),
+        difference_low=difference_bounds[0],
+        difference_high=difference_bounds[1],
         ratio=ratio,
         ratio_low=ratio_bounds[0],
         ratio_high=ratio_bounds[1],
@@ -298,6 +330,7 @@ def compare_samples(
         )
         if detectable
         else None,
+        reason=reason,
     )
 
 

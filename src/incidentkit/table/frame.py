@@ -863,6 +863,7 @@ class IncidentTable:
         n: int = 2000,
         seed: int | np.random.Generator | None = None,
         confidence: float = 0.95,
+        min_count: int | None = None,
         keep_negative: bool = False,
     ) -> BootstrapStats:
         """A statistic by group with its bootstrap confidence interval.
@@ -871,8 +872,12 @@ class IncidentTable:
         interval of the resampled statistic. The same seed gives the same
         intervals. The percentile bootstrap covers less than it claims on
         small groups (a "95%" interval of a median covers about half the
-        time with 2 incidents): prefer :meth:`intervals`, which gives
-        intervals only where they hold.
+        time with 2 incidents), so a group below
+        :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT` incidents (30
+        for a median, 300 for a mean) gets no interval: NaN bounds and a
+        ``reason`` that says "too few incidents". For quantiles prefer
+        :meth:`intervals`, whose order-statistic intervals hold from 6
+        incidents (a median).
 
         Args:
             column: A numeric column.
@@ -882,6 +887,9 @@ class IncidentTable:
             n: Resamples.
             seed: Seed for :func:`numpy.random.default_rng`.
             confidence: Coverage of the intervals.
+            min_count: Smallest group given an interval;
+                :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT` of the
+                statistic by default.
             keep_negative: As for :meth:`group_stats`.
 
         Example:
@@ -889,7 +897,11 @@ class IncidentTable:
             >>> from incidentkit import synth
             >>> table = IncidentTable.from_records(synth.generate(300, seed=3))
             >>> ci = table.bootstrap("time_to_resolve", by="severity", seed=1)
-            >>> bool(((ci.low <= ci.estimate) & (ci.estimate <= ci.high))[1:].all())
+            >>> shown = ~np.isnan(ci.low)
+            >>> bool((ci.count[shown] >= 30).all()), bool((ci.count[~shown] < 30).all())
+            (True, True)
+            >>> inside = (ci.low <= ci.estimate) & (ci.estimate <= ci.high)
+            >>> bool(inside[shown].all())
             True
         """
         # Checked here, before a list is hashed deep in the statistics.
@@ -897,7 +909,13 @@ class IncidentTable:
         values = self._aggregated(column, keep_negative)
         grouping, groups, keys = self._grouping(by, tz)
         found = grouped_bootstrap(
-            values, grouping, stat=stat, n=n, seed=seed, confidence=confidence
+            values,
+            grouping,
+            stat=stat,
+            n=n,
+            seed=seed,
+            confidence=confidence,
+            min_count=min_count,
         )
         return BootstrapStats(
             column=column,
@@ -908,6 +926,7 @@ class IncidentTable:
             estimate=found.estimate,
             low=found.low,
             high=found.high,
+            reason=found.reason,
             confidence=float(confidence),
             n=int(n),
         )
@@ -995,6 +1014,7 @@ class IncidentTable:
         *,
         tz: str | tzinfo | None = None,
         as_of: date | datetime | None = None,
+        keep_negative: bool = False,
     ) -> SurvivalStats:
         """Kaplan–Meier median and quantiles, counting open incidents as censored.
 
@@ -1014,6 +1034,9 @@ class IncidentTable:
             as_of: When the ages are taken (a ``date`` means its midnight
                 UTC); the table's ``as_of`` by default. Needed only when
                 some incident is open.
+            keep_negative: Use negative durations (ended before they
+                started) in the estimate. By default they are left out and
+                counted as ``invalid``: they are data errors.
 
         Raises:
             ValidationError: When an incident is open and there is no
@@ -1045,6 +1068,11 @@ class IncidentTable:
         observed = (start != _NAT) & (end != _NAT)
         open_rows = (start != _NAT) & (end == _NAT) & ~self._columns["resolved"]
         durations = np.where(observed, self._columns[column], np.nan)
+        # An end before the start is a data error: left out unless kept,
+        # as in every other summary (see _aggregated).
+        negative = observed & (durations < 0)
+        if not keep_negative:
+            durations[negative] = np.nan
         if open_rows.any():
             as_of_us = _as_of_moment(moment)
             if as_of_us is None:
@@ -1060,7 +1088,13 @@ class IncidentTable:
             durations[open_rows] = ages
         grouping, groups, keys = self._grouping(by, tz)
         km = grouped_kaplan_meier(durations, observed, grouping)
-        sizes = grouping.sizes[: grouping.n_groups]
+        n_groups = grouping.n_groups
+        sizes = grouping.sizes[:n_groups]
+        invalid = np.zeros(n_groups, dtype=np.int64)
+        if not keep_negative:
+            left_out = grouping.codes[negative]
+            left_out = left_out[left_out < n_groups]
+            invalid = np.bincount(left_out, minlength=n_groups).astype(np.int64)
         shown = None
         if moment is not None:
             shown = moment.isoformat()
@@ -1071,7 +1105,8 @@ class IncidentTable:
             count=km.count,
             ended=km.events,
             censored=km.censored,
-            missing=(sizes - km.count).astype(np.int64),
+            missing=(sizes - km.count - invalid).astype(np.int64),
+            invalid=invalid,
             median=km.quantiles[0],
             p90=km.quantiles[1],
             p95=km.quantiles[2],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -12,11 +10,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from incidentkit.table._checks import (
     _check_confidence,
-    _check_count,
     _check_stat,
     _problem,
 )
-from incidentkit.table.bootstrap import _estimate, grouped_bootstrap
+from incidentkit.table.bootstrap import (
+    BOOTSTRAP_MIN_COUNT,
+    NO_VALUES,
+    TOO_FEW,
+    _estimate,
+    grouped_bootstrap,
+)
 from incidentkit.table.grouping import (
     FloatArray,
     Grouping,
@@ -34,16 +37,6 @@ __all__ = [
 
 
 # --- intervals that claim only the coverage they have -----------------------
-
-#: The smallest group a bootstrap interval is given for, by statistic. Below
-#: these sizes the percentile bootstrap covers far less than it claims: in
-#: 2,000 simulated groups per size (tests/test_stats.py), a "95%" interval of
-#: a log-normal (σ = 1) sample's mean covered 0.88 of the time at n = 30 and
-#: 0.92 at n = 100, its p90 0.85 at n = 30, its median 0.93 at n = 5 but 0.49
-#: at n = 2. Heavier tails need more still.
-BOOTSTRAP_MIN_COUNT: Final[Mapping[str, int]] = MappingProxyType(
-    {"mean": 300, "median": 30, "p90": 100, "p95": 200}
-)
 
 #: How ``grouped_intervals`` finds intervals: order statistics for
 #: quantiles and the bootstrap for the mean (``"auto"``), or one of them.
@@ -143,9 +136,6 @@ class _IntervalArrays:
     method: str
 
 
-TOO_FEW: Final = "too few incidents"
-
-
 def grouped_intervals(
     values: ArrayLike,
     grouping: Grouping,
@@ -228,23 +218,21 @@ def grouped_intervals(
             )
         used = "order statistics"
     else:
-        least = BOOTSTRAP_MIN_COUNT[stat] if min_count is None else min_count
-        least = _check_count(least, "min_count")
         found_arrays = grouped_bootstrap(
-            column, grouping, stat=stat, n=n, seed=seed, confidence=level
+            column,
+            grouping,
+            stat=stat,
+            n=n,
+            seed=seed,
+            confidence=level,
+            min_count=min_count,
         )
-        enough = counts >= least
-        low = np.where(enough, found_arrays.low, np.nan)
-        high = np.where(enough, found_arrays.high, np.nan)
+        low, high = found_arrays.low, found_arrays.high
         reached = np.full(counts.size, np.nan)
-        for group in np.flatnonzero(~enough & (counts > 0)).tolist():
-            reason[group] = (
-                f"{TOO_FEW}: a bootstrap interval of a {stat} needs {least}, "
-                f"this group has {int(counts[group])}"
-            )
+        reason = found_arrays.reason
         used = "bootstrap"
     for group in np.flatnonzero(counts == 0).tolist():
-        reason[group] = "no values"
+        reason[group] = NO_VALUES
     return _IntervalArrays(
         counts.astype(np.int64), estimate, low, high, reached, reason, used
     )

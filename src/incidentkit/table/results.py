@@ -214,8 +214,11 @@ class BootstrapStats(_ByGroup):
         groups: The group labels, sorted.
         count: Values present per group (the sample size behind each interval).
         estimate: The statistic of each group's sample.
-        low: Lower end of the interval.
-        high: Upper end.
+        low: Lower end of the interval; NaN where there is none.
+        high: Upper end; NaN where there is none.
+        reason: Why a group has no interval (``"too few incidents: ..."``
+            below :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT`),
+            else ``None``.
         confidence: Coverage of the intervals, e.g. 0.95.
         n: Resamples.
     """
@@ -228,10 +231,18 @@ class BootstrapStats(_ByGroup):
     estimate: FloatArray
     low: FloatArray
     high: FloatArray
+    # NDArray[Any], not NDArray[np.object_]: the documentation's type hints
+    # would read "numpy.object_" as a link target.
+    reason: NDArray[Any]
     confidence: float
     n: int
 
-    _FIELDS = ("count", "estimate", "low", "high")
+    _FIELDS = ("count", "estimate", "low", "high", "reason")
+
+    @property
+    def available(self) -> NDArray[np.bool_]:
+        """Whether each group has an interval."""
+        return ~np.isnan(self.low)
 
     def __repr__(self) -> str:
         return (
@@ -312,6 +323,9 @@ class SurvivalStats(_ByGroup):
             their age.
         missing: Rows of the group left out (no start, or started after
             ``as_of``, or ended without the end milestone).
+        invalid: Rows left out as invalid: durations that end before they
+            start (a data error that ``check`` reports), unless kept with
+            ``keep_negative=True``; not in ``count`` nor ``missing``.
         median: Duration by which half of the incidents had ended; NaN when
             the estimate never falls that low (too many still open).
         p90: Duration by which 90% had ended.
@@ -326,12 +340,22 @@ class SurvivalStats(_ByGroup):
     ended: IntArray
     censored: IntArray
     missing: IntArray
+    invalid: IntArray
     median: FloatArray
     p90: FloatArray
     p95: FloatArray
     as_of: str | None
 
-    _FIELDS = ("count", "ended", "censored", "missing", "median", "p90", "p95")
+    _FIELDS = (
+        "count",
+        "ended",
+        "censored",
+        "missing",
+        "invalid",
+        "median",
+        "p90",
+        "p95",
+    )
 
     def __repr__(self) -> str:
         return f"SurvivalStats({self.column!r} by {list(self.by)}, {len(self)} groups)"

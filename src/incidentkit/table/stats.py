@@ -26,6 +26,7 @@ from incidentkit.table._checks import QUANTILES, STATS
 from incidentkit.table._checks import _as_tuple as _as_tuple
 from incidentkit.table._checks import _check_count as _check_count
 from incidentkit.table.bootstrap import MAX_RESAMPLES as MAX_RESAMPLES
+from incidentkit.table.bootstrap import TOO_FEW as TOO_FEW
 from incidentkit.table.bootstrap import _replicates as _replicates
 from incidentkit.table.bootstrap import grouped_bootstrap
 from incidentkit.table.compare import (
@@ -44,7 +45,6 @@ from incidentkit.table.intervals import (
     grouped_intervals,
     order_statistic_ranks,
 )
-from incidentkit.table.intervals import TOO_FEW as TOO_FEW
 from incidentkit.table.results import (
     BootstrapStats,
     GroupStats,
