@@ -18,7 +18,6 @@ from incidentkit.table.stats import (
     BootstrapStats,
     Grouping,
     GroupStats,
-    _as_tuple,
     _permutation_p_many,
     _replicates,
     _sorted_groups,
@@ -585,25 +584,6 @@ def test_good_seeds_are_accepted_and_repeatable():
     assert low(0) == low(np.int64(0)) == low(np.random.default_rng(0))
     assert low(2**70) == low(2**70)  # SeedSequence takes any size
     assert not math.isnan(low(None))
-
-
-def test_as_tuple_takes_names_and_refuses_the_rest():
-    assert _as_tuple(None) == ()
-    assert _as_tuple("severity") == ("severity",)
-    assert _as_tuple(["service", "month"]) == ("service", "month")
-    assert _as_tuple(name for name in ("service",)) == ("service",)
-    # A dict iterates over its keys, but {"severity": 1} is a mistake.
-    for bad, shown in (
-        (5, 5),
-        ({"severity": 1}, {"severity": 1}),
-        ([5], 5),
-        (b"x", b"x"),
-    ):
-        with pytest.raises(ValidationError) as raised:
-            _as_tuple(bad)  # type: ignore[arg-type]
-        assert raised.value.errors == [
-            f"by: expected a column name or a list of them ({shown!r})"
-        ]
 
 
 @pytest.mark.parametrize(("confidence", "z"), [(0.95, 1.959964), (0.90, 1.644854)])

@@ -11,7 +11,7 @@ import fnmatch
 import glob
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -170,41 +170,6 @@ def _missing_source(source: str) -> ValidationError | None:
     if glob.has_magic(source):
         problem = "no file or folder matches this pattern"
     return ValidationError([f"$: {problem}"], source=shown_path(source))
-
-
-def _iter_records(
-    sources: Sequence[str],
-    *,
-    input_format: str,
-    assume_utc: bool,
-    exclude: Sequence[str] | None = None,
-) -> Iterator[_Loaded]:
-    """Every document of ``sources`` as a record or its located error.
-
-    Streams one document at a time, as :func:`incidentkit.load_many` reads
-    them, so that checking a 200,000-line JSONL file holds one record at once.
-    With ``exclude`` (``check``), folders are walked recursively, skipping
-    what the patterns match.
-    """
-    recursive = exclude is not None
-    for source in sources:
-        if source == STDIN:
-            yield _load_one(
-                STDIN_NAME,
-                _read_stdin(),
-                input_format=input_format,
-                assume_utc=assume_utc,
-            )
-            continue
-        missing = _missing_source(source)
-        if missing is not None:
-            yield _Loaded(source, None, missing)
-            continue
-        walked = iter_sources(source, recursive=recursive, exclude=exclude or ())
-        for where, raw in walked:
-            yield _load_one(
-                where, raw, input_format=input_format, assume_utc=assume_utc
-            )
 
 
 def _load_one(

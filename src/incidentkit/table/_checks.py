@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
 import numpy as np
 
-from incidentkit._args import texts
 from incidentkit.errors import ValidationError
 
 __all__ = [
@@ -80,10 +79,3 @@ def _rng(seed: object) -> np.random.Generator:
             f"numpy.random.Generator ({seed!r})"
         )
     return np.random.default_rng(seed)
-
-
-def _as_tuple(value: str | Iterable[str] | None, name: str = "by") -> tuple[str, ...]:
-    """``None``, a name or an iterable of names as a tuple of names."""
-    if value is None:
-        return ()
-    return texts(value, name, expected="a column name or a list of them")

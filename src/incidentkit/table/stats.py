@@ -23,7 +23,6 @@ left out.
 from __future__ import annotations
 
 from incidentkit.table._checks import QUANTILES, STATS
-from incidentkit.table._checks import _as_tuple as _as_tuple
 from incidentkit.table._checks import _check_count as _check_count
 from incidentkit.table.bootstrap import MAX_RESAMPLES as MAX_RESAMPLES
 from incidentkit.table.bootstrap import TOO_FEW as TOO_FEW
