@@ -871,6 +871,21 @@ def test_categorical_columns(synthetic):
     assert distinct[levels].tolist() == table["severity"].tolist()
 
 
+def test_codes_errors_name_their_parameter():
+    # codes() takes `name`, so its errors say `name:`, never group_stats' `by:`.
+    table = IncidentTable.from_records([ik.example()])
+    for bad, rule in [
+        ("nope", "no column or period 'nope'"),
+        ("id", "cannot group by id"),
+        ("quarter:nope", "no column 'nope' in this table"),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            table.codes(bad)
+        (message,) = caught.value.errors
+        assert message.startswith("name: ")
+        assert rule in message
+
+
 def test_missing_service_and_unknown_severity():
     base = ik.example()
     rows = [

@@ -390,10 +390,7 @@ class IncidentTable:
         """
         if name in self._labels:
             return self._columns[name], self._labels[name]
-        if name not in self._columns and name.partition(":")[0] not in PERIODS:
-            self._get(name)  # names the missing column, whatever asked for it
-        codes, labels = self._key(name)
-        return codes, labels
+        return self._key(name, parameter="name")
 
     def take(
         self, rows: NDArray[Any] | Sequence[int] | Sequence[bool] | slice
@@ -500,7 +497,7 @@ class IncidentTable:
 
     # --- groups -----------------------------------------------------------------
 
-    def _period(self, name: str) -> tuple[str, str] | None:
+    def _period(self, name: str, parameter: str = "by") -> tuple[str, str] | None:
         """``(period, time column)`` of a key such as ``"quarter:started_at"``."""
         period, _, column = name.partition(":")
         if period not in PERIODS:
@@ -518,17 +515,20 @@ class IncidentTable:
             )
             raise ValidationError(
                 [
-                    f"by: {name!r} groups by a time column: {problem} "
+                    f"{parameter}: {name!r} groups by a time column: {problem} "
                     f"(time columns: {', '.join(times) or 'none'})"
                 ]
             )
         return period, column
 
     def _key(
-        self, name: str, tz: tzinfo | None = None
+        self, name: str, tz: tzinfo | None = None, parameter: str = "by"
     ) -> tuple[IntArray, NDArray[Any]]:
-        """Codes (−1: no group) into the sorted labels present, for one key."""
-        period = self._period(name)
+        """Codes (−1: no group) into the sorted labels present, for one key.
+
+        ``parameter`` is the argument the key came from, which errors name.
+        """
+        period = self._period(name, parameter)
         # The zone matters to periods only; other keys share one cache entry.
         cache_key = ("key", name, tz if period else None)
         cached = self._cache.get(cache_key)
@@ -542,7 +542,7 @@ class IncidentTable:
             labels = period_labels(distinct, period[0])
         elif name == "id":
             raise ValidationError(
-                ["by: cannot group by id (every row is its own group)"]
+                [f"{parameter}: cannot group by id (every row is its own group)"]
             )
         elif name in self._labels:
             stored = self._columns[name].astype(np.int64)
@@ -557,7 +557,7 @@ class IncidentTable:
             if name not in self._columns:
                 raise ValidationError(
                     [
-                        f"by: no column or period {name!r} (periods: "
+                        f"{parameter}: no column or period {name!r} (periods: "
                         f"{', '.join(PERIODS)}; columns: {', '.join(self.columns)})"
                     ]
                 )
