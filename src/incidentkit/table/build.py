@@ -178,7 +178,8 @@ def _item_counts(columns: IncidentColumns, settings: Settings) -> dict[str, IntA
         return np.bincount(rows, minlength=n).astype(np.int64)
 
     kinds = facts.kind
-    known = np.array([kind is not None for kind in kinds.tolist()], dtype=bool)
+    # Elementwise on an object array: an item without a kind is untyped.
+    known: NDArray[np.bool_] = kinds != np.array(None, dtype=object)
     listed = np.isin(kinds, np.array(settings.type_columns, dtype=object)) & known
     counts = {"action_items": per_row()}
     for kind in settings.type_columns:
