@@ -17,7 +17,12 @@ from typing import Any, Final, NamedTuple, TextIO, TypeAlias
 
 import attrs
 
-from incidentkit.checks.config import Settings, find_settings, load_settings
+from incidentkit.checks.config import (
+    CONDITION_KINDS,
+    Settings,
+    find_settings,
+    load_settings,
+)
 from incidentkit.checks.engine import CheckPolicy, Finding, check
 from incidentkit.checks.rules import LEVELS, RULES
 from incidentkit.cli._output import (
@@ -42,6 +47,7 @@ from incidentkit.cli._sources import (
     _read_stdin,
 )
 from incidentkit.errors import ValidationError
+from incidentkit.figures.policy import Policy
 from incidentkit.records.io import iter_sources
 from incidentkit.records.positions import json_positions, locate
 from incidentkit.render.document import md_code as _md_code
@@ -165,12 +171,7 @@ def _show_settings(run: _Run, out: TextIO) -> int:
             for pattern, codes in settings.per_file_ignores.items()
         )
         + "}",
-        "severity-labels = {"
-        + ", ".join(
-            f"{name!r} = {level}"
-            for name, level in policy.severity_labels.names.items()
-        )
-        + "}",
+        *_severity_lines(policy),
         f"max-update-gap-minutes = {{{gaps}}}",
         f"required-action-types = {{{required}}}",
         f"done-statuses = {sorted(policy.actions.done_statuses)!r}",
@@ -179,6 +180,41 @@ def _show_settings(run: _Run, out: TextIO) -> int:
     ]
     out.write(_visible("\n".join(lines) + "\n"))
     return EXIT_OK
+
+
+def _shown(value: object) -> str:
+    """A value as TOML writes it (true, 0.5, 'text'), for ``--show-settings``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
+
+
+def _severity_lines(policy: Policy) -> list[str]:
+    """The ``[severity]`` keys in force: labels, major, scale, each level's criteria."""
+    severity = policy.severity
+    labels = ", ".join(
+        f"{name!r} = {level}" for name, level in policy.severity_labels.names.items()
+    )
+    lines = [
+        f"severity.labels = {{{labels}}}",
+        f"severity.major = {severity.major}",
+        f"severity.revenue-scale = {list(severity.revenue_scale)!r}",
+    ]
+    for level in severity.levels:
+        key = f"severity.levels.{level.level}"
+        lines.append(
+            f"{key} = {{label = {level.label!r}, summary = {level.summary!r}}}"
+        )
+        for criterion in level.criteria:
+            fields = [f"description = {criterion.description!r}"]
+            for name in CONDITION_KINDS:
+                value = getattr(criterion, name.replace("-", "_"))
+                if value is not None:
+                    fields.append(f"{name} = {_shown(value)}")
+            lines.append(f"{key}.criteria.{criterion.name} = {{{', '.join(fields)}}}")
+    return lines
 
 
 def _failing(counts: dict[str, int], fail_on: str) -> bool:
