@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 import incidentkit as ik
+from incidentkit.cli import check as check_command
 from incidentkit.cli import main
 
 
@@ -500,4 +503,148 @@ def test_severity_levels_problems_name_the_file_the_key_and_the_value(
         ik.load_settings(path)
     assert any(line.startswith(f"{path}: {error}") for line in caught.value.errors), (
         caught.value.errors
+    )
+
+
+# --- the nearest settings file of each checked file ---------------------------------
+
+
+@pytest.fixture
+def nested(tmp_path, example_doc):
+    """Two settings files: the repository's, and team-b's in a subfolder.
+
+    The example's findings with --as-of none are the warnings IK304, IK403,
+    IK404 and IK503 (test_check_applies_the_repository_settings).
+    """
+    text = json.dumps(example_doc)
+    for folder in ("pm", "pm/archive", "pm/team-b", "pm/team-b/archive"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    for name in ("inc.json", "archive/old.json", "team-b/inc.json"):
+        (tmp_path / "pm" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "pm" / "team-b" / "archive" / "old.json").write_text(text, "utf-8")
+    _write(
+        tmp_path,
+        "incidentkit.toml",
+        'ignore = ["IK403"]\nas-of = "none"\n'
+        'per-file-ignores = { "pm/archive/*" = ["IK304"] }\n',
+    )
+    _write(
+        tmp_path / "pm" / "team-b",
+        "incidentkit.toml",
+        'select = ["IK304", "IK403"]\nfail-on = "warning"\nas-of = "none"\n'
+        'per-file-ignores = { "archive/*" = ["IK304"] }\n',
+    )
+    return tmp_path
+
+
+def _codes_by_file(out, root):
+    found: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        name, code = re.match(r"(.+?):\d+:\d+: (IK\d{3}) \[", line).groups()
+        relative = Path(name).relative_to(root).as_posix()
+        found.setdefault(relative, []).append(code)
+    # A rule may find several things in one record: its code once.
+    return {name: sorted(set(codes)) for name, codes in found.items()}
+
+
+def test_each_file_follows_its_nearest_settings(nested, capsys):
+    status, out, _ = _run(capsys, "check", nested / "pm")
+    # Only the nearest file applies (no merging, as ruff): team-b's records
+    # run team-b's select, without the repository's ignore of IK403, and its
+    # per-file pattern "archive/*" is relative to team-b's folder.
+    assert _codes_by_file(out, nested) == {
+        "pm/inc.json": ["IK304", "IK404", "IK503"],
+        "pm/archive/old.json": ["IK404", "IK503"],
+        "pm/team-b/inc.json": ["IK304", "IK403"],
+        "pm/team-b/archive/old.json": ["IK403"],
+    }
+    # team-b fails on warnings; the repository's files alone do not fail.
+    assert status == 1
+    status, _, _ = _run(
+        capsys, "check", nested / "pm" / "inc.json", nested / "pm/archive"
+    )
+    assert status == 0
+    status, _, _ = _run(capsys, "check", nested / "pm", "--fail-on", "error")
+    assert status == 0
+
+
+def test_nearest_settings_with_worker_processes(nested, capsys, monkeypatch):
+    args = ("check", nested / "pm", nested / "pm" / "team-b", "--format", "json")
+    one = _run(capsys, *args, "--jobs", "1")
+    monkeypatch.setattr(check_command, "_POOL_MIN", 2)
+    monkeypatch.setattr(check_command, "_BATCH", 1)
+
+    def broken(*_: object) -> None:
+        raise AssertionError("checked in the main process")
+
+    # The workers find and load the settings files on their own.
+    monkeypatch.setattr(check_command, "_check_document", broken)
+    several = _run(capsys, *args, "--jobs", "2")
+    assert several == one
+    data = json.loads(one[1])
+    # Sources in order, each folder walked in name order (team-b's files
+    # twice: in pm/ and as a source of their own).
+    files = [Path(f["file"]).relative_to(nested).as_posix() for f in data["findings"]]
+    assert [name for name, _ in itertools.groupby(files)] == [
+        "pm/archive/old.json",
+        "pm/inc.json",
+        "pm/team-b/archive/old.json",
+        "pm/team-b/inc.json",
+        "pm/team-b/archive/old.json",
+        "pm/team-b/inc.json",
+    ]
+    assert data["exit_status"] == 1
+
+
+def test_config_and_isolated_apply_one_settings_file_to_every_path(
+    nested, capsys, monkeypatch
+):
+    monkeypatch.chdir(nested)
+    status, out, _ = _run(capsys, "check", "pm", "--config", "incidentkit.toml")
+    # Every file by the repository's settings; its patterns relative to
+    # the folder the command runs in (here the same as the file's).
+    assert _codes_by_file(out, Path()) == {
+        "pm/inc.json": ["IK304", "IK404", "IK503"],
+        "pm/archive/old.json": ["IK404", "IK503"],
+        "pm/team-b/inc.json": ["IK304", "IK404", "IK503"],
+        "pm/team-b/archive/old.json": ["IK304", "IK404", "IK503"],
+    }
+    assert status == 0
+    # From pm/, "pm/archive/*" matches nothing: relative to the current
+    # folder, as ruff reads the file --config names.
+    monkeypatch.chdir(nested / "pm")
+    _, out, _ = _run(capsys, "check", "archive", "--config", "../incidentkit.toml")
+    assert _codes_by_file(out, Path()) == {
+        "archive/old.json": ["IK304", "IK404", "IK503"]
+    }
+    _, out, _ = _run(capsys, "check", ".", "--isolated", "--as-of", "none")
+    assert set(map(tuple, _codes_by_file(out, Path()).values())) == {
+        ("IK304", "IK403", "IK404", "IK503")
+    }
+
+
+def test_show_settings_shows_the_first_paths(nested, capsys):
+    team = nested / "pm" / "team-b"
+    _, out, _ = _run(
+        capsys, "check", team / "inc.json", nested / "pm", "--show-settings"
+    )
+    assert out.startswith(f"# settings from {team / 'incidentkit.toml'}\n")
+    _, out, _ = _run(capsys, "check", nested / "pm", team, "--show-settings")
+    assert out.startswith(f"# settings from {nested / 'incidentkit.toml'}\n")
+
+
+def test_report_follows_its_files_nearest_settings(nested, capsys):
+    status, out, _ = _run(
+        capsys, "report", nested / "pm" / "team-b" / "inc.json", "--format", "json"
+    )
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"IK304", "IK403"}
+    assert status == 1  # team-b's fail-on = warning
+
+
+def test_a_bad_nested_settings_file_is_a_usage_error(nested, capsys):
+    path = _write(nested / "pm" / "team-b", "incidentkit.toml", "fail-on = 'fatal'\n")
+    status, _, err = _run(capsys, "check", nested / "pm")
+    assert status == 2
+    assert (
+        f"{path}: fail-on: expected one of error, warning, info, got 'fatal'\n" in err
     )
