@@ -75,6 +75,8 @@ __all__ = ["CONFIG_FILES", "Settings", "as_of_text", "find_settings", "load_sett
 CONFIG_FILES: Final = ("incidentkit.toml", ".incidentkit.toml", "pyproject.toml")
 
 _AS_OF: Final = re.compile(r"today|none|\d{4}-\d{2}-\d{2}")
+#: How SeverityPolicy names a criterion's field in an error.
+_CRITERION_ERROR: Final = re.compile(r"levels\[(\d+)\]\.criteria\[(\d+)\]\.(\w+): ")
 
 #: The keys of ``[severity]``.
 SEVERITY_KEYS: Final = ("labels", "major", "revenue-scale", "levels")
@@ -477,7 +479,7 @@ class _Reader:
         # SeverityPolicy names a criterion by position (levels[0].criteria[1]);
         # the file names it by its keys.
         levels = changes.get("levels")
-        found = re.match(r"levels\[(\d+)\]\.criteria\[(\d+)\]\.(\w+): ", error)
+        found = _CRITERION_ERROR.match(error)
         if levels is None or found is None:
             return f": {error}"
         level: SeverityLevel = levels[int(found.group(1))]
