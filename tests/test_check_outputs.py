@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 import incidentkit as ik
@@ -160,6 +161,62 @@ def test_sarif_relative_and_odd_names_are_uri_references(
         for result in json.loads(out)["runs"][0]["results"]
     }
     assert uris == {"a%20b%231.json"}
+
+
+SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+def test_sarif_validates_against_the_official_schema(tmp_path, capsys, example_doc):
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    # The schema is draft 04, as its $schema says; a draft-04 validator
+    # reads its keywords as the SARIF committee meant them.
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    validator = jsonschema.Draft4Validator(schema)
+    validator.check_schema(schema)
+    # Findings in several files and folders, one file with a name a URI
+    # must escape, a record whose own suppressions hide two rules and name
+    # one that finds nothing (IK309), a JSONL file, a list response and a
+    # document that fails to load (a notification).
+    suppressed = dict(example_doc, incidentkit={"ignore": ["IK503", "IK101"]})
+    (tmp_path / "pm" / "2024").mkdir(parents=True)
+    (tmp_path / "pm" / "a.json").write_text(json.dumps(example_doc), "utf-8")
+    (tmp_path / "pm" / "2024" / "b c#1.json").write_text(
+        json.dumps(suppressed, indent=1), "utf-8"
+    )
+    (tmp_path / "pm" / "list.json").write_text(
+        json.dumps([example_doc, example_doc]), "utf-8"
+    )
+    (tmp_path / "pm" / "broken.json").write_text("{", "utf-8")
+    (tmp_path / "two.jsonl").write_text(json.dumps(example_doc) + "\n", "utf-8")
+    status, out, _ = _run(
+        capsys, "check", str(tmp_path / "pm"), str(tmp_path / "two.jsonl"),
+        *ARGS, "--format", "sarif",
+    )  # fmt: skip
+    assert status == 1
+    log = json.loads(out)
+    problems = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(log)
+    ]
+    assert problems == []
+    assert log["$schema"] == schema["id"]
+    (run,) = log["runs"]
+    codes = {result["ruleId"] for result in run["results"]}
+    assert "IK309" in codes  # the suppression of IK101 that hides nothing
+    uris = {
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for result in run["results"]
+    }
+    assert uris == {
+        (tmp_path / "pm" / "a.json").as_uri(),
+        (tmp_path / "pm" / "2024" / "b c#1.json").as_uri(),
+        (tmp_path / "pm" / "list.json").as_uri(),
+        (tmp_path / "two.jsonl").as_uri(),
+    }
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        (tmp_path / "pm" / "broken.json").as_uri()
+    )
 
 
 def _stdin(monkeypatch, data: bytes) -> None:

@@ -86,3 +86,24 @@ def test_every_configuration_key_is_documented(tmp_path):
     assert len(known) >= 10
     for key in known:
         assert f"| `{key}` |" in DOCS, key
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ("[severity]\nno-such-key = 1\n", "| `severity.{key}` |"),
+        ("[severity.levels.1]\nno-such-key = 1\n", "| `{key}` |"),
+        ("[severity.levels.1.criteria.x]\nno-such-key = 1\n", "| `{key}` |"),
+    ],
+    ids=["severity", "level", "criterion"],
+)
+def test_every_severity_key_is_documented(tmp_path, text, row):
+    settings = tmp_path / "incidentkit.toml"
+    settings.write_text(text, encoding="utf-8")
+    with pytest.raises(ik.ValidationError) as caught:
+        ik.load_settings(settings)
+    (error,) = caught.value.errors
+    known = error.split("(known: ", 1)[1].rstrip(")").split(", ")
+    assert len(known) >= 2
+    for key in known:
+        assert row.format(key=key) in DOCS, key

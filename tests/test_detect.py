@@ -13,7 +13,12 @@ from incidentkit.cli import main
 from incidentkit.formats import detect_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FIXTURE_FILES = sorted(FIXTURES.rglob("*.json"))
+# tests/fixtures/sarif holds the SARIF schema, not an incident document.
+FIXTURE_FILES = sorted(
+    path
+    for path in FIXTURES.rglob("*.json")
+    if path.relative_to(FIXTURES).parts[0] != "sarif"
+)
 #: One single-incident fixture per format, for the command line.
 ONE_PER_FORMAT = {
     "statuspage": FIXTURES / "statuspage" / "00km0kwpz23b.json",

@@ -1,15 +1,21 @@
 """The repository's ``.pre-commit-hooks.yaml``, as pre-commit reads it.
 
-pre-commit itself is not installed offline, so the hook is not run through
-it here: the file is parsed and its fields checked, and the command its
-``entry`` names is run on the files its ``files`` pattern selects.
+The file is parsed and its fields checked, the command its ``entry`` names
+is run on the files its ``files`` pattern selects, and pre-commit itself
+(in the ``test`` extra) runs the hook on a sample repository of postmortems,
+installing it from this checkout's committed ``HEAD``.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib.util
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +23,8 @@ import yaml
 
 from incidentkit.cli import main
 
-HOOKS = Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml"
+CHECKOUT = Path(__file__).resolve().parent.parent
+HOOKS = CHECKOUT / ".pre-commit-hooks.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +87,83 @@ def test_entry_runs_on_the_files_pre_commit_passes(
     status = main([command, *staged, "--as-of", "none"])
     assert status == 1  # bad.json blocks the commit
     assert "bad.json: incident: expected a JSON object" in capsys.readouterr().err
+
+
+# --- pre-commit itself ---------------------------------------------------------
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _pre_commit(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color=never"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_pre_commit_runs_the_hook_from_this_checkout(tmp_path, example_doc):
+    # Not a skip: pre-commit is in the test extra, and a hook nobody runs
+    # through pre-commit can break unnoticed.
+    assert importlib.util.find_spec("pre_commit") is not None, (
+        "pre-commit is missing: install the test extra (pip install -e '.[test]')"
+    )
+    try:
+        head = _git("rev-parse", "HEAD", cwd=CHECKOUT)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"the hook is installed from a git checkout of incidentkit: {exc}")
+    repo = tmp_path / "postmortems"
+    (repo / "2024").mkdir(parents=True)
+    _git("init", "--quiet", cwd=repo)
+    (repo / "2024" / "good.json").write_text(json.dumps(example_doc), "utf-8")
+    # Resolved without a resolved_at: IK205, an error-level finding.
+    broken = copy.deepcopy(example_doc)
+    del broken["incident"]["resolved_at"]
+    (repo / "2024" / "broken.json").write_text(json.dumps(broken, indent=2), "utf-8")
+    (repo / "README.md").write_text("# Postmortems\n", "utf-8")
+    # The committed HEAD of this checkout, by its hash: what a repository
+    # pinning a release gets, without the working tree's uncommitted edits
+    # (try-repo would add them).
+    (repo / ".pre-commit-config.yaml").write_text(
+        "repos:\n"
+        f"  - repo: {json.dumps(str(CHECKOUT))}\n"
+        f"    rev: {head}\n"
+        "    hooks:\n"
+        "      - id: incidentkit-check\n"
+        "        args: [--as-of, none]\n",
+        "utf-8",
+    )
+    _git("add", "-A", cwd=repo)
+    # PRE_COMMIT_HOME: the hook's environment is built in tmp_path, once for
+    # both runs; without PYTHONPATH the hook runs the incidentkit pre-commit
+    # installed, not this working tree's source.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "PRE_COMMIT_HOME", "VIRTUAL_ENV")
+    }
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+
+    failed = _pre_commit(repo, env)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "incidentkit check" in output
+    assert "Failed" in output
+    errors = [line for line in output.splitlines() if "[error]" in line]
+    assert errors, output
+    assert all(line.startswith("2024/broken.json:") for line in errors), errors
+    assert any(": IK205 [error] " in line for line in errors), errors
+
+    # Staged, never committed: -f removes it from the index and the folder.
+    _git("rm", "-f", "--quiet", "2024/broken.json", cwd=repo)
+    passed = _pre_commit(repo, env)
+    output = passed.stdout + passed.stderr
+    assert passed.returncode == 0, output
+    assert "Passed" in output

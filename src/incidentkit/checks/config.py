@@ -25,8 +25,22 @@ Keys (in ``incidentkit.toml`` at the top level, in ``pyproject.toml`` under
     deadline-days = { 1 = 15, 2 = 30, 3 = 60 }
     postmortem-max-level = 2
 
+    [severity]                          # the severity policy
+    labels = { critical = 1, major = 2 }   # the same as severity-labels
+    major = 2
+    revenue-scale = ["none", "low", "medium", "high", "critical"]
+
+    [severity.levels.critical]          # replaces the default levels
+    summary = "very high impact"
+    [severity.levels.critical.criteria.down_for_all]
+    description = "the service is down for everyone"
+    customer-facing = true
+    degradation = "full"
+    min-users-percentage = 90
+
 Levels in the tables are numbers (``1``) or severity labels (``"SEV1"``,
-or a word of ``severity-labels``).
+or a word of ``severity-labels``). A criterion's conditions are the fields
+of :class:`~incidentkit.figures.severity.Criterion`, ``_`` written ``-``.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ import fnmatch
 import os
 import re
 import sys
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -51,6 +66,7 @@ from incidentkit.checks.policy import CheckPolicy
 from incidentkit.checks.rules import LEVELS
 from incidentkit.errors import ValidationError
 from incidentkit.figures.policy import Policy
+from incidentkit.figures.severity import Criterion, SeverityLevel
 
 __all__ = ["CONFIG_FILES", "Settings", "as_of_text", "find_settings", "load_settings"]
 
@@ -59,6 +75,33 @@ __all__ = ["CONFIG_FILES", "Settings", "as_of_text", "find_settings", "load_sett
 CONFIG_FILES: Final = ("incidentkit.toml", ".incidentkit.toml", "pyproject.toml")
 
 _AS_OF: Final = re.compile(r"today|none|\d{4}-\d{2}-\d{2}")
+#: How SeverityPolicy names a criterion's field in an error.
+_CRITERION_ERROR: Final = re.compile(r"levels\[(\d+)\]\.criteria\[(\d+)\]\.(\w+): ")
+
+#: The keys of ``[severity]``.
+SEVERITY_KEYS: Final = ("labels", "major", "revenue-scale", "levels")
+#: The keys of a level of ``[severity.levels]``.
+LEVEL_KEYS: Final = ("summary", "criteria")
+
+
+def _condition_kinds() -> dict[str, type]:
+    # The conditions are Criterion's keyword fields, each read as the type
+    # its annotation names besides None: one list of conditions, Criterion's.
+    hints = typing.get_type_hints(Criterion)
+    kinds: dict[str, type] = {}
+    for field in attrs.fields(Criterion):
+        if not field.kw_only:
+            continue
+        (kind,) = [t for t in typing.get_args(hints[field.name]) if t is not type(None)]
+        kinds[field.name.replace("_", "-")] = kind
+    return kinds
+
+
+#: A criterion's conditions in a settings file (``min-users-percentage``)
+#: and the type of each: bool, float (a share, 0-100) or str.
+CONDITION_KINDS: Final = _condition_kinds()
+#: The keys of a criterion of ``[severity.levels.<level>.criteria]``.
+CRITERION_KEYS: Final = ("description", *CONDITION_KINDS)
 
 
 def as_of_text(value: object) -> str | None:
@@ -227,6 +270,8 @@ class _Reader:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.errors: list[str] = []
+        #: Level → the key ``[severity.levels]`` names it by, for errors.
+        self.level_keys: dict[int, str] = {}
 
     def fail(self, key: str, message: str, value: object) -> None:
         self.errors.append(f"{self.prefix}{key}: {message}, got {value!r}")
@@ -301,19 +346,14 @@ class _Reader:
                     f"{self.prefix}{name}: unknown key (known: "
                     f"{', '.join(sorted(known))})"
                 )
-        policy = Policy()
-        if "severity-labels" in values:
-            labels = self.table("severity-labels", values["severity-labels"])
-            if labels is not None:
-                try:
-                    policy = policy.with_labels(labels)
-                except ValidationError as exc:
-                    self.errors.extend(
-                        f"{self.prefix}severity-labels: {e}" for e in exc.errors
-                    )
+        severity = values.get("severity", {})
+        if not isinstance(severity, dict):
+            self.fail("severity", "expected a table", severity)
+            severity = {}
+        severity = {_key(name): value for name, value in severity.items()}
+        policy, labels = self._labels(values, severity)
         policy = self._policy(values, policy)
-        if "severity" in values:
-            policy = self._severity(values["severity"], policy)
+        policy = self._severity(severity, policy, labels)
         rules = self._rules(values)
         fail_on = values.get("fail-on")
         if fail_on is not None and fail_on not in LEVELS:
@@ -358,35 +398,242 @@ class _Reader:
             root=os.path.dirname(os.path.abspath(file)),
         )
 
-    def _severity(self, value: object, policy: Policy) -> Policy:
-        """``[severity]``: ``major`` and ``revenue-scale`` of the severity policy."""
-        table = self.table("severity", value)
-        if table is None:
-            return policy
+    def _labels(
+        self, values: dict[str, Any], severity: dict[str, Any]
+    ) -> tuple[Policy, dict[str, Any] | None]:
+        """The team's severity words: ``severity.labels`` or ``severity-labels``."""
+        given = [
+            (key, value)
+            for key, value in (
+                ("severity-labels", values.get("severity-labels")),
+                ("severity.labels", severity.get("labels")),
+            )
+            if value is not None
+        ]
+        if not given:
+            return Policy(), None
+        if len(given) > 1:
+            # Two tables of one mapping would have to be merged or ranked;
+            # either is a guess about which the team meant.
+            self.fail(
+                "severity.labels",
+                "the labels are given twice (also as severity-labels); keep one",
+                given[1][1],
+            )
+        key, value = given[0]
+        labels = self.table(key, value)
+        if labels is None:
+            return Policy(), None
+        try:
+            return Policy().with_labels(labels), labels
+        except ValidationError as exc:
+            self.errors.extend(f"{self.prefix}{key}: {e}" for e in exc.errors)
+            return Policy(), None
+
+    def _severity(
+        self,
+        severity: dict[str, Any],
+        policy: Policy,
+        labels: dict[str, Any] | None,
+    ) -> Policy:
+        """``[severity]``: the severity policy's major, revenue scale and levels."""
         changes: dict[str, Any] = {}
-        for name, item in table.items():
+        for name, item in severity.items():
             key = f"severity.{name}"
-            if _key(name) == "major":
+            if name == "labels":
+                continue  # read with the other labels, before every level table
+            if name == "major":
                 if isinstance(item, int) and not isinstance(item, bool) and item > 0:
                     changes["major"] = item
                 else:
                     self.fail(key, "expected a severity level number >= 1", item)
-            elif _key(name) == "revenue-scale":
+            elif name == "revenue-scale":
                 scale = self.strings(key, item)
                 if scale is not None:
                     changes["revenue_scale"] = scale
+            elif name == "levels":
+                levels = self._levels(item, policy)
+                if levels is not None:
+                    changes["levels"] = levels
             else:
                 self.errors.append(
-                    f"{self.prefix}{key}: unknown key (known: major, revenue-scale)"
+                    f"{self.prefix}{key}: unknown key (known: "
+                    f"{', '.join(SEVERITY_KEYS)})"
                 )
         if not changes:
             return policy
         try:
-            severity = attrs.evolve(policy.severity, **changes)
+            rules = attrs.evolve(policy.severity, **changes)
         except ValidationError as exc:
-            self.errors.extend(f"{self.prefix}severity: {e}" for e in exc.errors)
+            self.errors.extend(
+                f"{self.prefix}severity{self._level_path(e, changes)}"
+                for e in exc.errors
+            )
             return policy
-        return attrs.evolve(policy, severity=severity)
+        policy = attrs.evolve(policy, severity=rules)
+        # New levels are named SEV<n> until the team's first word for each
+        # renames them, as it renames the default ones.
+        return policy.with_labels(labels) if labels else policy
+
+    def _level_path(self, error: str, changes: dict[str, Any]) -> str:
+        # SeverityPolicy names a criterion by position (levels[0].criteria[1]);
+        # the file names it by its keys.
+        levels = changes.get("levels")
+        found = _CRITERION_ERROR.match(error)
+        if levels is None or found is None:
+            return f": {error}"
+        level: SeverityLevel = levels[int(found.group(1))]
+        criterion = level.criteria[int(found.group(2))]
+        name = self.level_keys.get(level.level, str(level.level))
+        field = found.group(3).replace("_", "-")
+        return (
+            f".levels.{name}.criteria.{criterion.name}.{field}: {error[found.end() :]}"
+        )
+
+    def _levels(
+        self, value: object, policy: Policy
+    ) -> tuple[SeverityLevel, ...] | None:
+        """``[severity.levels]``: level → summary and criteria, replacing all."""
+        table = self.table("severity.levels", value)
+        if table is None:
+            return None
+        if not table:
+            self.fail("severity.levels", "expected at least one level", table)
+            return None
+        levels: dict[int, SeverityLevel] = {}
+        named: dict[int, str] = {}
+        failed = False
+        for name, entry in table.items():
+            key = f"severity.levels.{name}"
+            number = int(name) if name.isdigit() else policy.level(name)
+            if number is None:
+                self.fail(
+                    key,
+                    "expected a severity level (1) or label (SEV1) as the key",
+                    name,
+                )
+                failed = True
+                continue
+            if number in named:
+                self.fail(
+                    key,
+                    f"level {number} is given twice (also as {named[number]!r})",
+                    name,
+                )
+                failed = True
+                continue
+            named[number] = name
+            level = self._level(key, entry, number, policy)
+            if level is None:
+                failed = True
+            else:
+                levels[number] = level
+        if failed:
+            return None
+        self.level_keys = named
+        # Most severe first, as SeverityPolicy reads them, whatever the
+        # order of the file.
+        return tuple(levels[number] for number in sorted(levels))
+
+    def _level(
+        self, key: str, value: object, number: int, policy: Policy
+    ) -> SeverityLevel | None:
+        table = self.table(key, value)
+        if table is None:
+            return None
+        summary = ""
+        criteria: list[Criterion] = []
+        ok = True
+        for name, item in table.items():
+            if _key(name) == "summary":
+                if isinstance(item, str):
+                    summary = item
+                else:
+                    self.fail(f"{key}.{name}", "expected a string", item)
+                    ok = False
+            elif _key(name) == "criteria":
+                found = self._criteria(f"{key}.criteria", item)
+                if found is None:
+                    ok = False
+                else:
+                    criteria = found
+            else:
+                self.errors.append(
+                    f"{self.prefix}{key}.{name}: unknown key (known: "
+                    f"{', '.join(LEVEL_KEYS)})"
+                )
+                ok = False
+        if not ok:
+            return None
+        return SeverityLevel(
+            number, policy.severity.label(number), summary, tuple(criteria)
+        )
+
+    def _criteria(self, key: str, value: object) -> list[Criterion] | None:
+        table = self.table(key, value)
+        if table is None:
+            return None
+        criteria: list[Criterion] = []
+        ok = True
+        for name, item in table.items():
+            criterion = self._criterion(f"{key}.{name}", name, item)
+            if criterion is None:
+                ok = False
+            else:
+                criteria.append(criterion)
+        return criteria if ok else None
+
+    def _criterion(self, key: str, name: str, value: object) -> Criterion | None:
+        table = self.table(key, value)
+        if table is None:
+            return None
+        description: str | None = None
+        conditions: dict[str, Any] = {}
+        ok = True
+        for field, item in table.items():
+            spelled = _key(field)
+            where = f"{key}.{field}"
+            if spelled == "description":
+                if isinstance(item, str) and item.strip():
+                    description = item
+                else:
+                    self.fail(where, "expected a description (a string)", item)
+                    ok = False
+                continue
+            kind = CONDITION_KINDS.get(spelled)
+            if kind is None:
+                self.errors.append(
+                    f"{self.prefix}{where}: unknown key (known: "
+                    f"{', '.join(CRITERION_KEYS)})"
+                )
+                ok = False
+            elif kind is bool:
+                if isinstance(item, bool):
+                    conditions[spelled.replace("-", "_")] = item
+                else:
+                    self.fail(where, "expected true or false", item)
+                    ok = False
+            elif kind is float:
+                number = isinstance(item, (int, float)) and not isinstance(item, bool)
+                if number and 0 <= item <= 100:
+                    conditions[spelled.replace("-", "_")] = float(item)
+                else:
+                    self.fail(where, "expected a number from 0 to 100", item)
+                    ok = False
+            elif isinstance(item, str) and item.strip():
+                conditions[spelled.replace("-", "_")] = item
+            else:
+                self.fail(where, "expected a non-empty string", item)
+                ok = False
+        if not ok:
+            return None
+        criterion = Criterion(name, description or "", **conditions)
+        if description is None:
+            # Explanations say "<level> applies when <description>": the
+            # conditions in words stand in for a description not written.
+            words = " and ".join(criterion.conditions()) or "always"
+            criterion = attrs.evolve(criterion, description=words)
+        return criterion
 
     def _policy(self, values: dict[str, Any], policy: Policy) -> Policy:
         def minutes(key: str, value: object) -> timedelta | None:

@@ -237,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     found.add_argument(
         "--config",
         metavar="FILE",
-        help="read settings from this incidentkit.toml or pyproject.toml "
-        "instead of the one found by walking up from the first path",
+        help="read settings from this incidentkit.toml or pyproject.toml for "
+        "every path, instead of the one nearest to each file",
     )
     found.add_argument(
         "--isolated",

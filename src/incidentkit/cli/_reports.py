@@ -19,7 +19,12 @@ from incidentkit.checks.rules import RULES
 
 #: Where SARIF readers send a user who asks what the tool is.
 INFORMATION_URI: Final = "https://github.com/incidentkit/incidentkit"
-SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
+#: The OASIS standard's schema (2.1.0 with errata 01), the ``id`` of the
+#: schema the test suite validates the log against.
+SARIF_SCHEMA: Final = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+    "sarif-schema-2.1.0.json"
+)
 SARIF_VERSION: Final = "2.1.0"
 
 #: GitLab's severities are info, minor, major, critical and blocker. An

@@ -8,7 +8,7 @@ import json
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from multiprocessing.reduction import ForkingPickler
@@ -17,7 +17,12 @@ from typing import Any, Final, NamedTuple, TextIO, TypeAlias
 
 import attrs
 
-from incidentkit.checks.config import Settings, find_settings, load_settings
+from incidentkit.checks.config import (
+    CONDITION_KINDS,
+    Settings,
+    find_settings,
+    load_settings,
+)
 from incidentkit.checks.engine import CheckPolicy, Finding, check
 from incidentkit.checks.rules import LEVELS, RULES
 from incidentkit.cli._output import (
@@ -42,6 +47,7 @@ from incidentkit.cli._sources import (
     _read_stdin,
 )
 from incidentkit.errors import ValidationError
+from incidentkit.figures.policy import Policy
 from incidentkit.records.io import iter_sources
 from incidentkit.records.positions import json_positions, locate
 from incidentkit.render.document import md_code as _md_code
@@ -80,35 +86,58 @@ def _file_of(where: str) -> str:
     return name if line.isdigit() and name.endswith(".jsonl") else where
 
 
+@attrs.frozen
+class _Options:
+    """What the command line sets over every settings file (plain data)."""
+
+    select: frozenset[str] | None
+    ignore: frozenset[str]
+    as_of: str | None
+    fail_on: str | None
+    exclude: tuple[str, ...] | None
+    extend_exclude: tuple[str, ...]
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> _Options:
+        return cls(
+            select=None if args.select is None else frozenset(args.select),
+            ignore=frozenset(args.ignore or ()),
+            as_of=args.as_of,
+            fail_on=args.fail_on,
+            exclude=getattr(args, "exclude", None),
+            extend_exclude=tuple(getattr(args, "extend_exclude", None) or ()),
+        )
+
+
 def _settings(args: argparse.Namespace, start: str) -> Settings:
     """The settings of a run; a bad file is a usage error (exit 2, like ruff)."""
     if args.isolated:
         return Settings()
-    path = args.config or find_settings(start)
+    if args.config:
+        # As ruff does with --config: one file for every path, and its
+        # per-file patterns relative to the folder the command runs in.
+        return attrs.evolve(load_settings(args.config), root=os.getcwd())
+    path = find_settings(start)
     return Settings() if path is None else load_settings(path)
 
 
-def _resolve(
-    args: argparse.Namespace, parser: argparse.ArgumentParser, start: str
-) -> _Run:
-    """The rules ``report`` and ``check`` both apply, from the file and options.
+def _run_of(settings: Settings, options: _Options) -> _Run:
+    """The rules ``report`` and ``check`` apply, from one file and the options.
 
     Options win over the file: ``--select`` replaces its ``select``,
     ``--ignore`` adds to its ``ignore``, ``--as-of`` and ``--fail-on``
     replace its values; the file's levels and limits stay.
+
+    Raises:
+        ValidationError: When ``--select`` or ``--ignore`` names no rule.
     """
-    settings = _settings(args, start)
     base = settings.rules
-    try:
-        rules = attrs.evolve(
-            base,
-            select=base.select if args.select is None else args.select,
-            ignore=base.ignore | set(args.ignore or ()),
-        )
-    except ValidationError as exc:
-        # The policy names its parameters; the user typed options.
-        parser.error("; ".join(f"--{error}" for error in exc.errors))
-    as_of = args.as_of or settings.as_of or "today"
+    rules = attrs.evolve(
+        base,
+        select=base.select if options.select is None else options.select,
+        ignore=base.ignore | options.ignore,
+    )
+    as_of = options.as_of or settings.as_of or "today"
     day = (
         None
         if as_of == "none"
@@ -117,25 +146,76 @@ def _resolve(
         else date.fromisoformat(as_of)
     )
     exclude_base = (
-        args.exclude
-        if getattr(args, "exclude", None) is not None
+        options.exclude
+        if options.exclude is not None
         else settings.exclude
         if settings.exclude is not None
         else DEFAULT_EXCLUDE
     )
-    exclude = (
-        *exclude_base,
-        *settings.extend_exclude,
-        *(getattr(args, "extend_exclude", None) or ()),
-    )
+    exclude = (*exclude_base, *settings.extend_exclude, *options.extend_exclude)
     return _Run(
         settings,
         rules,
         day,
         as_of,
-        args.fail_on or settings.fail_on or "error",
+        options.fail_on or settings.fail_on or "error",
         exclude,
     )
+
+
+def _resolve(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, start: str
+) -> _Run:
+    """The rules ``report`` and ``check`` apply to ``start``, from its settings."""
+    settings = _settings(args, start)
+    try:
+        return _run_of(settings, _Options.of(args))
+    except ValidationError as exc:
+        # The policy names its parameters; the user typed options.
+        parser.error("; ".join(f"--{error}" for error in exc.errors))
+
+
+@attrs.define
+class _Runs:
+    """Each file's run: its nearest settings file with the options over it.
+
+    As ruff does, a file is judged by the settings file closest to it,
+    walking up from its folder, and only by that one (files are not
+    merged); ``--config`` and ``--isolated`` give one run to every file.
+    Found files are cached by folder, loaded ones by path. Plain data, so
+    that each worker process gets a copy and fills its own caches.
+    """
+
+    first: _Run
+    options: _Options
+    fixed: bool
+    _folders: dict[str, str | None] = attrs.field(factory=dict)
+    _by_path: dict[str | None, _Run] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        self._by_path[self.first.settings.path] = self.first
+
+    def run_for(self, where: str) -> _Run:
+        """The run of one document (``file.json``, ``file.jsonl:3``, ``<stdin>``).
+
+        Raises:
+            ValidationError: When its settings file is not valid.
+        """
+        if self.fixed:
+            return self.first
+        folder = (
+            os.getcwd()
+            if where == STDIN_NAME
+            else os.path.dirname(os.path.abspath(_file_of(where)))
+        )
+        if folder not in self._folders:
+            found = find_settings(folder)
+            self._folders[folder] = None if found is None else os.fspath(found)
+        path = self._folders[folder]
+        if path not in self._by_path:
+            settings = Settings() if path is None else load_settings(path)
+            self._by_path[path] = _run_of(settings, self.options)
+        return self._by_path[path]
 
 
 def _show_settings(run: _Run, out: TextIO) -> int:
@@ -165,12 +245,7 @@ def _show_settings(run: _Run, out: TextIO) -> int:
             for pattern, codes in settings.per_file_ignores.items()
         )
         + "}",
-        "severity-labels = {"
-        + ", ".join(
-            f"{name!r} = {level}"
-            for name, level in policy.severity_labels.names.items()
-        )
-        + "}",
+        *_severity_lines(policy),
         f"max-update-gap-minutes = {{{gaps}}}",
         f"required-action-types = {{{required}}}",
         f"done-statuses = {sorted(policy.actions.done_statuses)!r}",
@@ -181,7 +256,42 @@ def _show_settings(run: _Run, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _failing(counts: dict[str, int], fail_on: str) -> bool:
+def _shown(value: object) -> str:
+    """A value as TOML writes it (true, 0.5, 'text'), for ``--show-settings``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
+
+
+def _severity_lines(policy: Policy) -> list[str]:
+    """The ``[severity]`` keys in force: labels, major, scale, each level's criteria."""
+    severity = policy.severity
+    labels = ", ".join(
+        f"{name!r} = {level}" for name, level in policy.severity_labels.names.items()
+    )
+    lines = [
+        f"severity.labels = {{{labels}}}",
+        f"severity.major = {severity.major}",
+        f"severity.revenue-scale = {list(severity.revenue_scale)!r}",
+    ]
+    for level in severity.levels:
+        key = f"severity.levels.{level.level}"
+        lines.append(
+            f"{key} = {{label = {level.label!r}, summary = {level.summary!r}}}"
+        )
+        for criterion in level.criteria:
+            fields = [f"description = {criterion.description!r}"]
+            for name in CONDITION_KINDS:
+                value = getattr(criterion, name.replace("-", "_"))
+                if value is not None:
+                    fields.append(f"{name} = {_shown(value)}")
+            lines.append(f"{key}.criteria.{criterion.name} = {{{', '.join(fields)}}}")
+    return lines
+
+
+def _failing(counts: Mapping[str, int], fail_on: str) -> bool:
     """Whether a finding reached ``--fail-on`` (the one rule of both commands)."""
     return any(counts.get(level) for level in LEVELS[: LEVELS.index(fail_on) + 1])
 
@@ -213,42 +323,57 @@ def _run_check(
         return _show_settings(run, out)
     as_of, exclude = run.as_of, run.exclude
     sources = _expand(args.sources)
+    runs = _Runs(run, _Options.of(args), fixed=bool(args.config or args.isolated))
 
     progress = _Progress(_count_files(sources, exclude=exclude), err, "checking")
     findings: list[dict[str, Any]] = []
     load_errors: list[dict[str, Any]] = []
     counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     checked = 0
+    failing = False
     text = args.format == "text"
-    context = _Context(run, args.input_format, args.assume_utc)
+    context = _Context(runs, args.input_format, args.assume_utc)
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    for file_results in _checked(_documents(sources, exclude), context, jobs):
-        progress.advance()
-        # One result per document: a file's, or each element's of a list.
-        for result in file_results:
-            if result.errors is not None:
-                if progress.enabled:
-                    err.write("\n")
-                _print_errors(ValidationError(result.errors), err)
-                load_errors.append({"source": result.where, "errors": result.errors})
-                continue
-            checked += 1
-            for data in result.findings:
-                counts[data["level"]] += 1
-                findings.append(data)
-                if text:
-                    # Streamed, as a linter does: a long run shows findings early.
-                    out.write(_finding_line(data))
-                elif args.format == "json-lines":
-                    _json_line(data, out)
-                elif args.format == "github":
-                    out.write(_github_line(data))
+    documents = _with_settings(_documents(sources, exclude), runs)
+    try:
+        for file_results in _checked(documents, context, jobs):
+            progress.advance()
+            # One result per document: a file's, or each element's of a list.
+            for result in file_results:
+                if result.errors is not None:
+                    if progress.enabled:
+                        err.write("\n")
+                    _print_errors(ValidationError(result.errors), err)
+                    load_errors.append(
+                        {"source": result.where, "errors": result.errors}
+                    )
+                    continue
+                checked += 1
+                failing = failing or result.failing
+                for data in result.findings:
+                    counts[data["level"]] += 1
+                    findings.append(data)
+                    if text:
+                        # Streamed, as a linter does: a long run shows findings
+                        # early.
+                        out.write(_finding_line(data))
+                    elif args.format == "json-lines":
+                        _json_line(data, out)
+                    elif args.format == "github":
+                        out.write(_github_line(data))
+    except ValidationError as exc:
+        # A settings file met on the way (nearer to some file than the
+        # first path's) is not valid: a usage error, as at the start.
+        progress.close()
+        _print_errors(exc, err)
+        return EXIT_USAGE
     progress.close()
     if not checked and not load_errors:
         err.write(_nothing_found(args.sources, exclude))
         return EXIT_USAGE
 
-    status = EXIT_FAILED if load_errors or _failing(counts, run.fail_on) else EXIT_OK
+    # Each record fails by its own settings' fail-on (_check_document).
+    status = EXIT_FAILED if load_errors or failing else EXIT_OK
     if args.exit_zero and status == EXIT_FAILED:
         # Reported, never failing: a team adopting the linter sees the
         # findings in CI before it lets them block a merge.
@@ -294,7 +419,7 @@ def _run_check(
 class _Context(NamedTuple):
     """What a worker needs to check a document: sent once, to each worker."""
 
-    run: _Run
+    runs: _Runs
     input_format: str
     assume_utc: bool
 
@@ -307,6 +432,8 @@ class _Result(NamedTuple):
     #: The document's load errors (``FILE: path: message`` without FILE),
     #: or ``None`` when it loaded.
     errors: list[str] | None
+    #: Whether a finding reached the fail-on of the record's settings.
+    failing: bool = False
 
 
 #: A document as read: its name and its bytes, or why it could not be read
@@ -341,6 +468,18 @@ def _documents(sources: Sequence[str], exclude: Sequence[str]) -> Iterator[_Docu
             yield _read(where, read)
 
 
+def _with_settings(documents: Iterator[_Document], runs: _Runs) -> Iterator[_Document]:
+    """``documents``, each file's settings found and loaded first, here.
+
+    The workers load the same files again (each has its own cache); loading
+    them first in this process turns a bad settings file into one usage
+    error, not an exception in a worker.
+    """
+    for document in documents:
+        runs.run_for(document[0])
+        yield document
+
+
 def _read(where: str, read: bytes | ValidationError) -> _Document:
     if isinstance(read, ValidationError):
         return where, ValidationError(read.errors, source=where).errors
@@ -369,7 +508,7 @@ def _check_document(document: _Document, context: _Context) -> list[_Result]:
             assert one.error is not None
             results.append(_Result(one.where, [], list(one.error.errors)))
             continue
-        run = context.run
+        run = context.runs.run_for(where)
         found = check(
             one.record,
             policy=run.settings.policy,
@@ -385,7 +524,10 @@ def _check_document(document: _Document, context: _Context) -> list[_Result]:
             data = _finding_data(finding, one.where)
             data.update(_location(where, positions or {}, finding.path, one.where))
             findings.append(data)
-        results.append(_Result(one.where, findings, None))
+        counts = Counter(str(finding.level) for finding in found)
+        results.append(
+            _Result(one.where, findings, None, _failing(counts, run.fail_on))
+        )
     return results
 
 
