@@ -54,7 +54,15 @@ class FrozenMapping(Mapping[_K, _V], Generic[_K, _V]):
     @classmethod
     def of(cls, mapping: Mapping[_K, _V]) -> FrozenMapping[_K, _V]:
         """A frozen copy of ``mapping``, in its order (itself if already frozen)."""
-        if isinstance(mapping, FrozenMapping):
+        # A dict is ruled out first: isinstance on an ABC is slow for what
+        # it does not match, and every record object passes its mappings
+        # through here.
+        if type(mapping) is dict:
+            if not mapping and cls is FrozenMapping:
+                # Most record objects have no unknown keys: one empty
+                # mapping serves them all (it cannot change).
+                return _EMPTY
+        elif isinstance(mapping, FrozenMapping):
             return mapping
         return cls(mapping)
 
@@ -129,6 +137,9 @@ class FrozenMapping(Mapping[_K, _V], Generic[_K, _V]):
         return f"{type(self).__name__}({self._items!r})"
 
 
+_EMPTY: FrozenMapping[Any, Any] = FrozenMapping()
+
+
 def _rebuild(
     value: object,
     mapping: Callable[[dict[Any, Any]], object],
@@ -182,7 +193,15 @@ def freeze(value: object) -> Any:
         value, (Mapping, list, tuple)
     ):
         return value
+    if type(value) is tuple and not any(map(_to_freeze, value)):
+        return value  # as the converter builds them, for one scan
     return _rebuild(value, FrozenMapping.adopt, tuple, (FrozenMapping,))
+
+
+def _to_freeze(value: object) -> bool:
+    return isinstance(value, (Mapping, list, tuple)) and not isinstance(
+        value, FrozenMapping
+    )
 
 
 def thaw(value: object) -> Any:
