@@ -812,7 +812,7 @@ def test_suppressions_survive_a_round_trip_through_json(example_doc, tmp_path):
     path = tmp_path / "inc.json"
     ik.dump(ik.from_dict(doc), path)
     again = ik.load(path)
-    assert again.extra["incidentkit"] == {"ignore": ["IK503", "communications"]}
+    assert again.extra["incidentkit"] == {"ignore": ("IK503", "communications")}
     assert ik.to_dict(again)["incidentkit"] == doc["incidentkit"]
     assert {f.code for f in check(again)} == {"IK304"}
 

@@ -333,15 +333,15 @@ def test_openapi_incident_examples(name):
     assert rec.incident.declared_at == started
     assert [(e.type, e.timestamp) for e in rec.events] == [(EventType.TRIGGER, started)]
     kept = rec.incident.extra["incidentio"]
-    assert kept["custom_fields"] == {"Affected Team": ["Product"]}
-    assert kept["roles"] == [
+    assert kept["custom_fields"] == {"Affected Team": ("Product",)}
+    assert kept["roles"] == (
         {
             "role": "Incident Lead",
             "role_type": "lead",
             "assignee": "Lisa Karlin Curtis",
             "email": "lisa@incident.io",
-        }
-    ]
+        },
+    )
     assert ik.loads(ik.dumps(rec)) == rec
 
 

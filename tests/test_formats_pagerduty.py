@@ -47,7 +47,7 @@ def test_incident_fields(resolved_doc):
             "incident_number": 4821,
             "html_url": "https://acme.pagerduty.com/incidents/Q0RIJJZL24RC6W",
             "urgency": "high",
-            "teams": ["Payments"],
+            "teams": ("Payments",),  # JSON arrays are tuples in records
         },
     }
     # PagerDuty has nothing for these.
@@ -105,7 +105,7 @@ def test_log_entries_become_events_in_time_order(resolved_doc):
 def test_escalations_name_who_they_went_to(resolved_doc):
     rec = from_pagerduty(resolved_doc)
     (escalation,) = [e for e in rec.events if e.type is EventType.ESCALATION]
-    assert escalation.metadata == {"escalated_to": ["Marcus Webb"]}
+    assert escalation.metadata == {"escalated_to": ("Marcus Webb",)}
 
 
 def test_log_entry_ids_are_kept_on_their_events(resolved_doc):

@@ -28,6 +28,7 @@ from incidentkit.records import io as records_io
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.table.frame import IncidentTable, load_table
 from strategies import json_values, records
+from test_immutable import kinds, mutable_parts
 from test_reliability import analyse, assert_same_table, scaled
 
 Doc = Any
@@ -371,6 +372,12 @@ def test_load_table_takes_and_refuses_what_load_many_does(
     assert_same_table(table, plain)
     assert [exc.errors for exc in table.errors] == [exc.errors for exc in plain.errors]
     assert many.records == plain_many.records
+    # Equal is not enough: a dict equals a FrozenMapping, a list does not
+    # hash. Both readers must build the very same types, frozen.
+    assert [kinds(rec) for rec in many.records] == [
+        kinds(rec) for rec in plain_many.records
+    ]
+    assert all(not list(mutable_parts(rec)) for rec in many.records)
     assert many.sources == plain_many.sources
     assert [exc.errors for exc in many.errors] == [
         exc.errors for exc in plain_many.errors

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
+from incidentkit._frozen import thaw
 from incidentkit.checks.context import Context, folded_text, quoted
 from incidentkit.checks.policy import word_key
 from incidentkit.checks.rules import rule
@@ -374,7 +375,8 @@ def _unused_suppression(ctx: Context) -> Iterator[tuple[str, str]]:
         if entry.problem is not None:
             yield (
                 entry.path,
-                f"{entry.path} {entry.problem} ({entry.value!r}); write "
+                # Shown as it was written (a list, not the record's tuple).
+                f"{entry.path} {entry.problem} ({thaw(entry.value)!r}); write "
                 '"incidentkit": {"ignore": ["IK505", "action_items"]}',
             )
         elif not entry.codes:

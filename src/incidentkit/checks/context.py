@@ -98,7 +98,7 @@ def _suppressions(extra: Mapping[str, object]) -> tuple[Suppression, ...]:
         found.append(
             Suppression(f"{SUPPRESSION_KEY}.ignore", entries, named_codes(entries))
         )
-    elif isinstance(entries, list):
+    elif isinstance(entries, tuple):  # a JSON array, frozen in the record
         for index, entry in enumerate(entries):
             path = f"{SUPPRESSION_KEY}.ignore[{index}]"
             if isinstance(entry, str):

@@ -17,7 +17,7 @@ import reprlib
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 import cattrs
@@ -30,6 +30,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from dateutil.parser import isoparse
 
+from incidentkit._frozen import FrozenMapping, thaw
 from incidentkit.errors import ValidationError
 from incidentkit.records.schema import EventType, IncidentRecord
 
@@ -251,18 +252,29 @@ _Problem = tuple[tuple[str | int, ...], str]
 
 
 def _copy_json(value: object) -> tuple[object, list[_Problem]]:
-    """Copy a JSON value, listing everything in it JSON could not hold.
+    """Copy a JSON value, frozen, listing everything in it JSON could not hold.
 
-    Iterative, so that a value nested 100,000 deep is reported, not a
-    RecursionError.
+    Objects become :class:`~incidentkit._frozen.FrozenMapping` and arrays
+    tuples in the same pass that checks them, each container once its
+    contents are done. Iterative, so that a value nested 100,000 deep is
+    reported, not a RecursionError.
     """
     problems: list[_Problem] = []
     root: list[object] = [None]
-    # (value, container to write into, key in that container, path)
-    stack: list[tuple[object, Any, Any, tuple[str | int, ...]]] = [(value, root, 0, ())]
+    # (value, container to write into, key in that container, path); a path
+    # of None marks a copied container whose contents are done.
+    stack: list[tuple[object, Any, Any, tuple[str | int, ...] | None]] = [
+        (value, root, 0, ())
+    ]
     while stack:
         item, into, key, path = stack.pop()
-        if item is None or isinstance(item, (str, bool)):
+        if path is None:
+            into[key] = (
+                FrozenMapping.adopt(item)
+                if isinstance(item, dict)
+                else tuple(cast(list[object], item))
+            )
+        elif item is None or isinstance(item, (str, bool)):
             into[key] = item
         elif isinstance(item, int):
             if -_MAX_JSON_INT < item < _MAX_JSON_INT:
@@ -280,14 +292,14 @@ def _copy_json(value: object) -> tuple[object, list[_Problem]]:
                 continue
             if isinstance(item, list):
                 copied_list: list[object] = [None] * len(item)
-                into[key] = copied_list
+                stack.append((copied_list, into, key, None))
                 stack.extend(
                     (element, copied_list, index, (*path, index))
                     for index, element in enumerate(item)
                 )
             else:
                 copied: dict[str, object] = {}
-                into[key] = copied
+                stack.append((copied, into, key, None))
                 for name, element in item.items():
                     if not isinstance(name, str):
                         problems.append(
@@ -368,7 +380,7 @@ def _flat_scalars(value: dict[Any, Any]) -> bool:
 
 def _structure_json(value: object, _: object = None) -> Any:
     if type(value) is dict and _flat_scalars(value):
-        return dict(value)
+        return FrozenMapping.adopt(dict(value))
     copied, problems = _copy_json(value)
     if problems:
         raise _problems_error(problems)
@@ -552,10 +564,23 @@ def _unstructure_class_factory(
     def unstructure_class(instance: Any) -> dict[str, Any]:
         out = base(instance)
         if instance.extra:
-            out.update(instance.extra)
+            out.update(thaw(instance.extra))
         return out
 
     return unstructure_class
+
+
+def _unstructure_tuple_factory(
+    type_: Any, converter: cattrs.Converter
+) -> Callable[[tuple[Any, ...]], list[Any]]:
+    if typing.get_args(type_)[0] is Any:
+        # JSON values: their nested tuples and mappings are thawed too.
+        return thaw
+
+    def unstructure_tuple(value: tuple[Any, ...]) -> list[Any]:
+        return [converter.unstructure(element) for element in value]
+
+    return unstructure_tuple
 
 
 def make_converter(
@@ -613,13 +638,13 @@ def make_converter(
     converter.register_unstructure_hook(datetime, format_timestamp)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_unstructure_hook(EventType, lambda member: member.value)
-    converter.register_unstructure_hook_func(
-        _is_homogeneous_tuple,
-        lambda value: [converter.unstructure(element) for element in value],
+    converter.register_unstructure_hook_factory(
+        _is_homogeneous_tuple, _unstructure_tuple_factory
     )
+    # JSON values are frozen in records and plain (dicts, lists) outside.
     converter.register_unstructure_hook_func(
         lambda type_: typing.get_origin(type_) in _MAPPING_ORIGINS or type_ is Any,
-        lambda value: value,
+        thaw,
     )
     converter.register_unstructure_hook_factory(attrs.has, _unstructure_class_factory)
     return converter

@@ -236,8 +236,10 @@ def from_dict(
 def to_dict(record: IncidentRecord) -> dict[str, Any]:
     """The record as a JSON-ready ``dict``; unknown keys are written back.
 
-    Fields that are ``None`` or empty are left out. ``metadata`` and unknown
-    keys are the record's own objects, not copies: do not modify them.
+    Fields that are ``None`` or empty are left out. Everything in it is a new
+    plain ``dict``, ``list`` or JSON scalar (``metadata`` and unknown keys
+    included, thawed from the record's read-only mappings and tuples), so
+    changing it leaves the record as it was.
     """
     if not isinstance(record, IncidentRecord):
         raise ValidationError(

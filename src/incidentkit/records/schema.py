@@ -12,21 +12,28 @@ Conventions shared by every class:
 * Optional fields are ``None`` when the document lacks them (or gives
   ``null``); nothing is invented.
 * ``extra`` keeps the keys the schema does not know, with their JSON values,
-  so that writing a record back loses nothing. ``metadata`` dicts are kept as
-  they are.
+  so that writing a record back loses nothing. ``metadata`` objects are kept
+  as they are.
+* JSON values (``metadata``, ``extra``, the entries of
+  ``Context.ongoing_incidents``) are frozen: objects are read-only
+  :class:`~incidentkit._frozen.FrozenMapping` instances, arrays tuples. So a
+  record is immutable all the way down, and hashes (equal records, equal
+  hashes). A dict or a list given to a constructor is frozen on the way in;
+  :func:`~incidentkit.records.io.to_dict` gives plain dicts and lists back.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
 
 from incidentkit import _display
+from incidentkit._frozen import FrozenMapping, freeze
 from incidentkit.records.labels import severity_level
 
 __all__ = [
@@ -114,9 +121,28 @@ def _no_known_keys_in_extra(
         )
 
 
+def _json_array(values: Iterable[JSONValue]) -> tuple[JSONValue, ...]:
+    frozen: tuple[JSONValue, ...] = freeze(tuple(values))
+    return frozen
+
+
+def _json_object() -> Any:
+    # The converter hands in frozen mappings, which FrozenMapping.of keeps
+    # as they are: loaded values are walked once, by the converter.
+    return attrs.field(factory=dict, converter=FrozenMapping.of)
+
+
+def _json_values() -> Any:
+    return attrs.field(default=(), converter=_json_array)
+
+
 def _extra() -> Any:
     return attrs.field(
-        factory=dict, kw_only=True, validator=_no_known_keys_in_extra, repr=False
+        factory=dict,
+        converter=FrozenMapping.of,
+        kw_only=True,
+        validator=_no_known_keys_in_extra,
+        repr=False,
     )
 
 
@@ -164,7 +190,7 @@ class Event:
     type: EventType
     actor: str | None = None
     description: str | None = None
-    metadata: Mapping[str, JSONValue] = attrs.field(factory=dict)
+    metadata: Mapping[str, JSONValue] = _json_object()
     extra: Mapping[str, JSONValue] = _extra()
 
 
@@ -253,8 +279,8 @@ class Context:
     """
 
     recent_deployments: tuple[Deployment, ...] = ()
-    ongoing_incidents: tuple[JSONValue, ...] = ()
-    maintenance_windows: tuple[JSONValue, ...] = ()
+    ongoing_incidents: tuple[JSONValue, ...] = _json_values()
+    maintenance_windows: tuple[JSONValue, ...] = _json_values()
     on_call: OnCall | None = None
     extra: Mapping[str, JSONValue] = _extra()
 
