@@ -77,6 +77,7 @@ from incidentkit.records.schema import (
     Signals,
 )
 from incidentkit.render.html import Findings
+from incidentkit.review import Review, review
 from incidentkit.table.frame import CoverageStats, IncidentTable, compare, load_table
 from incidentkit.table.stats import (
     BootstrapStats,
@@ -140,6 +141,7 @@ __all__ = [
     "SeverityPolicy",
     "Signals",
     "SurvivalStats",
+    "Review",
     "ValidationError",
     "__version__",
     "action_item_coverage",
@@ -164,6 +166,7 @@ __all__ = [
     "milestones",
     "parse_promise",
     "phase_durations",
+    "review",
     "severity_level",
     "to_dict",
 ]
