@@ -72,9 +72,11 @@ _QUARTER: Final = re.compile(r"(\d{4})-?[Qq]([1-4])")
 _MONTH: Final = re.compile(r"(\d{4})-(\d{2})")
 _YEAR: Final = re.compile(r"\d{4}")
 _WEEK: Final = re.compile(r"(\d{4})-?W(\d{2})")
+_NAMED_FORMS: Final = (
+    "a quarter (2024Q3), a month (2024-07), a year (2024) or an ISO week (2024-W27)"
+)
 _PERIOD_FORMS: Final = (
-    "a quarter (2024Q3), a month (2024-07), a year (2024), an ISO week "
-    "(2024-W27) or a (start, end) pair of dates"
+    "a period's name (2024Q3, 2024-07, 2024, 2024-W27) or a (start, end) pair of dates"
 )
 
 
@@ -181,7 +183,7 @@ def parse_period(period: object, tz: str | tzinfo | None = None) -> Period:
         Traceback (most recent call last):
         ...
         incidentkit.errors.ValidationError: 1 problem:
-          period: expected a quarter (2024Q3), a month (2024-07), a year (2024), an ISO week (2024-W27) or a (start, end) pair of dates ('2024Q5')
+          period: expected a quarter (2024Q3), a month (2024-07), a year (2024) or an ISO week (2024-W27) ('2024Q5')
     """  # noqa: E501
     where = zone(tz)
     if isinstance(period, (tuple, list)):
@@ -197,6 +199,7 @@ def parse_period(period: object, tz: str | tzinfo | None = None) -> Period:
         return _range(start, end)
     if not isinstance(period, str):
         raise _bad_period(period)
+    # A name is what was meant: the error lists the names only.
     text = period.strip()
     try:
         if found := _QUARTER.fullmatch(text):
@@ -242,7 +245,7 @@ def parse_period(period: object, tz: str | tzinfo | None = None) -> Period:
         # Month 13, week 54, year 9999's successor: the shape was right,
         # the calendar has no such period.
         raise _bad_period(period, "a period the calendar has") from None
-    raise _bad_period(period)
+    raise _bad_period(period, _NAMED_FORMS)
 
 
 # --- the review --------------------------------------------------------------
@@ -836,11 +839,12 @@ def _services_section(result: Review) -> Section:
                 format_seconds(float(stats.median[i])),
             ]
         )
-    section.table(
-        ["service", "incidents", "resolved", "incident time", "median"],
-        rows,
-        [False, True, True, True, True],
-    )
+    if rows:
+        section.table(
+            ["service", "incidents", "resolved", "incident time", "median"],
+            rows,
+            [False, True, True, True, True],
+        )
     section.notes.append(
         "Incident time: the sum of time_to_resolve (started to resolved) of "
         "the resolved incidents; an open incident (or one without a start) "
@@ -898,6 +902,11 @@ def _follow_up_sections(result: Review) -> list[Section]:
     section.notes.append(
         "Required types by severity are the table's policy (its actions)."
     )
+    if not int(coverage.items[0]):
+        section.notes.append(
+            f"No incident of {result.period.label} has an action item: the "
+            "source may not record follow-ups (a status page does not)."
+        )
     sections = [section]
     table = result.table
     ids = table["id"]
@@ -989,30 +998,31 @@ def _impact_section(result: Review) -> Section:
     scores = np.asarray(top["impact_score"], dtype=np.float64)
     resolve = np.asarray(top["time_to_resolve"], dtype=np.float64)
     declared = top["declared_at"]
-    section.table(
-        [
-            "#",
-            "incident",
-            "severity",
-            "service",
-            "declared",
-            "impact score",
-            "time to resolve",
-        ],
-        [
+    if len(top):
+        section.table(
             [
-                str(rank),
-                str(ids[i]),
-                _severity_name(int(severity[i])),
-                MISSING if services[i] is None else str(services[i]),
-                _value_cell(declared[i], seconds=False),
-                format_number(float(scores[i])),
-                format_seconds(float(resolve[i])),
-            ]
-            for rank, i in enumerate(range(len(top)), start=1)
-        ],
-        [True, False, False, False, False, True, True],
-    )
+                "#",
+                "incident",
+                "severity",
+                "service",
+                "declared",
+                "impact score",
+                "time to resolve",
+            ],
+            [
+                [
+                    str(rank),
+                    str(ids[i]),
+                    _severity_name(int(severity[i])),
+                    MISSING if services[i] is None else str(services[i]),
+                    _value_cell(declared[i], seconds=False),
+                    format_number(float(scores[i])),
+                    format_seconds(float(resolve[i])),
+                ]
+                for rank, i in enumerate(range(len(top)), start=1)
+            ],
+            [True, False, False, False, False, True, True],
+        )
     if result.unknown_impact:
         section.notes.append(
             f"{result.unknown_impact:,} incidents have an unknown impact score "
