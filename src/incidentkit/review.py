@@ -368,7 +368,7 @@ class Review:
             Path(markdown).write_text(self.to_markdown(), encoding="utf-8")
 
     def _fragment(self) -> str:
-        heading, lines, sections = self.report()
+        heading, lines, sections = _report(self, html=True)
         parts = [render_html(heading, lines, [])]
         for section in sections:
             # The section's title as the fragment's heading: render_html
@@ -654,7 +654,9 @@ def _interval(stats: IntervalStats) -> str:
     return f"{format_seconds(low)} – {format_seconds(high)}{level}"
 
 
-def _report(result: Review) -> tuple[str, list[str], list[Section]]:
+def _report(
+    result: Review, *, html: bool = False
+) -> tuple[str, list[str], list[Section]]:
     span = result.period
     heading = f"Incident review {span.label}"
     zone_name = result.tz or "UTC"
@@ -683,7 +685,7 @@ def _report(result: Review) -> tuple[str, list[str], list[Section]]:
     sections = [
         _severity_section(result),
         _month_section(result),
-        _mttx_section(result),
+        _mttx_section(result, html),
     ]
     if result.previous is not None:
         sections.append(_compare_section(result))
@@ -725,7 +727,7 @@ def _month_section(result: Review) -> Section:
     return section
 
 
-def _mttx_section(result: Review) -> Section:
+def _mttx_section(result: Review, html: bool) -> Section:
     section = Section(_MTTX_TITLE)
     rows: list[Sequence[str]] = []
     for column, figure in result.figures.items():
@@ -767,7 +769,8 @@ def _mttx_section(result: Review) -> Section:
         section.notes.append(f"{column}: no incident of {result.period.label} has one.")
     if result.plots_note:
         section.notes.append(result.plots_note)
-    elif result.plots:
+    elif result.plots and not html:
+        # In the page itself the plots follow this section.
         section.notes.append(
             "Plots of each figure's distribution by severity are in the HTML version."
         )
