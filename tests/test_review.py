@@ -440,6 +440,12 @@ def test_the_plots_are_inline(result):
     assert page.count("<svg") == 3
     assert "<?xml" not in page
     assert "DOCTYPE svg" not in page
+    # Three plots in one page: their ids are unique, and each reference
+    # (a glyph, a clip path) names one of them.
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for target in re.findall(r'href="#([^"]+)"|url\(#([^)]+)\)', page):
+        assert "".join(target) in ids
 
 
 def test_without_matplotlib_the_review_says_which_extra_draws(table, monkeypatch):

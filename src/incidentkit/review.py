@@ -43,6 +43,7 @@ import numpy as np
 
 from incidentkit import plot as _plot
 from incidentkit._format import MISSING, format_number, format_seconds
+from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.render.document import Section, render_markdown, render_text
 from incidentkit.render.html import _e as _escape_html
@@ -500,6 +501,7 @@ def review(
     known = ~np.isnan(np.asarray(current["impact_score"], dtype=np.float64))
     top = current.take(known).sort("impact_score", descending=True).head(TOP_IMPACT)
     drawn, note = _draw(current, figures) if plots else ({}, None)
+    found = _findings(current)
     return Review(
         period=span,
         previous=before,
@@ -510,10 +512,11 @@ def review(
         undated=undated,
         by_severity=_by_severity(current),
         by_month=_by_month(current, span, where),
-        figures=figures,
+        # Read-only, as the result is: a caller cannot change a part of it.
+        figures=FrozenMapping.of(figures),
         without_values=tuple(without),
-        comparisons=comparisons,
-        not_compared=not_compared,
+        comparisons=FrozenMapping.of(comparisons),
+        not_compared=FrozenMapping.of(not_compared),
         services=current.group_stats("time_to_resolve", by="service")
         if len(current)
         else None,
@@ -521,10 +524,10 @@ def review(
         per_incident=current.action_item_coverage(by=np.arange(len(current)))
         if len(current)
         else None,
-        findings=_findings(current),
+        findings=None if found is None else FrozenMapping.of(found),
         top_impact=top,
         unknown_impact=int(np.count_nonzero(~known)),
-        plots=drawn,
+        plots=FrozenMapping.of(drawn),
         plots_note=note,
     )
 
@@ -622,17 +625,32 @@ def _draw(
         figure = _plot.durations(
             table, column, by="severity" if known else None, width=10.0
         )
-        drawn[column] = _svg(figure)
+        drawn[column] = _svg(figure, f"ik-{column}-")
     return drawn, None
 
 
-def _svg(figure: Any) -> str:
+def _svg(figure: Any, prefix: str) -> str:
     out = io.StringIO()
-    # No date: the same data draws the same picture.
-    figure.savefig(out, format="svg", metadata={"Date": None})
+    # No metadata: no date, and no creator or licence links in a page that
+    # references nothing.
+    figure.savefig(
+        out,
+        format="svg",
+        metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    )
     text = out.getvalue()
     # Inline SVG in HTML takes no XML prolog or doctype.
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    # Several plots share one page, hence one id space: each plot's ids
+    # (glyphs, clip paths) and the references to them get its own prefix.
+    text = _SVG_ID.sub(lambda found: f'id="{prefix}{found[1]}"', text)
+    text = _SVG_HREF.sub(lambda found: f'href="#{prefix}{found[1]}"', text)
+    return _SVG_URL.sub(lambda found: f"url(#{prefix}{found[1]})", text)
+
+
+_SVG_ID: Final = re.compile(r'\bid="([^"]+)"')
+_SVG_HREF: Final = re.compile(r'href="#([^"]+)"')
+_SVG_URL: Final = re.compile(r"url\(#([^)]+)\)")
 
 
 # --- the report model --------------------------------------------------------
