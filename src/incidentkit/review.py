@@ -41,6 +41,7 @@ from typing import Any, Final
 import attrs
 import numpy as np
 
+from incidentkit import _display
 from incidentkit import plot as _plot
 from incidentkit._format import MISSING, format_number, format_seconds
 from incidentkit._frozen import FrozenMapping
@@ -385,7 +386,8 @@ class Review:
         return "".join(parts)
 
     def _repr_html_(self) -> str:
-        return self._fragment()
+        # Through the one dispatch point of notebook HTML, as every result.
+        return _display.html(self)
 
     def __str__(self) -> str:
         return self.to_text()
@@ -817,7 +819,7 @@ def _compare_section(result: Review) -> Section:
             ]
         )
     section.table(
-        ["median of", now, then, "difference", "95% interval", "p-value"],
+        ["median of", now, then, "difference", "its 95% interval", "p-value"],
         rows,
         [False, True, True, True, True, True],
     )
@@ -1052,3 +1054,10 @@ def _impact_section(result: Review) -> Section:
     if not len(top):
         section.notes.append("No incident of the period has a known impact score.")
     return section
+
+
+def _review_fragment(result: Review) -> str:
+    return result._fragment()
+
+
+_display.html.register(Review, _review_fragment)
