@@ -598,6 +598,7 @@ def test_the_command_takes_output_paths(source, tmp_path):
         (["--period", "2024Q3", "--tz", "Mars/Olympus"], "--tz"),
         (["--period", "2024Q3", "--as-of", "yesterday"], "--as-of"),
         ([], "--period"),
+        (["--period", "2024Q3", "-o", "r.md"], "--markdown"),
     ],
 )
 def test_a_bad_option_is_a_usage_error(source, capsys, argv, option):

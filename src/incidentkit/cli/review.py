@@ -106,6 +106,16 @@ def _run_review(
             parse_period(previous, where)
         except ValidationError as problem:
             parser.error("--previous" + problem.errors[0].removeprefix("period"))
+    html_path = Path(args.output or f"review-{span.label}.html")
+    markdown_path = (
+        Path(args.markdown) if args.markdown else html_path.with_suffix(".md")
+    )
+    if markdown_path == html_path:
+        # One file would silently overwrite the other.
+        parser.error(
+            f"--markdown: the same file as --output ({str(html_path)!r}); "
+            "name another with --markdown"
+        )
     missing = _missing_source(args.source)
     if missing is not None:
         _print_errors(missing, err)
@@ -116,10 +126,6 @@ def _run_review(
     for error in errors:
         _print_errors(error, err)
     result = review(table, span.label, previous=previous, tz=args.tz)
-    html_path = Path(args.output or f"review-{span.label}.html")
-    markdown_path = (
-        Path(args.markdown) if args.markdown else html_path.with_suffix(".md")
-    )
     result.write(html_path, markdown=markdown_path)
     out.write(
         f"{result.incidents:,} incidents in {span.label}: wrote {html_path} "
