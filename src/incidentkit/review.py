@@ -758,6 +758,7 @@ def _mttx_section(result: Review, html: bool) -> Section:
                 f"{int(stats.count[0]):,}",
                 f"{int(stats.missing[0]):,}",
                 f"{int(stats.invalid[0]):,}",
+                f"{int(stats.zero[0]):,}",
                 format_seconds(float(stats.median[0])),
                 _interval(figure.median),
                 format_seconds(float(stats.p90[0])),
@@ -770,20 +771,23 @@ def _mttx_section(result: Review, html: bool) -> Section:
             "with a value",
             "missing",
             "invalid",
+            "zero",
             "median",
             "median 95% interval",
             "p90",
             "p90 95% interval",
         ],
         rows,
-        [False, *([True] * 7)],
+        [False, *([True] * 8)],
     )
     section.notes.append(
         "Intervals are distribution-free (order statistics), each reaching at "
         "least 95% (the confidence reached in brackets); 'too few incidents' "
         "where the period has too few values for one (6 for a median, 29 for "
         "a p90). Missing: no value (an open incident, a milestone not "
-        "recorded); invalid: negative (milestones out of order), left out."
+        "recorded); invalid: negative (milestones out of order), left out; "
+        "zero: exactly 0 s (both ends recorded at the same instant), in the "
+        "figures."
     )
     for column in result.without_values:
         section.notes.append(f"{column}: no incident of {result.period.label} has one.")
