@@ -44,8 +44,8 @@ def _in_code(text: str) -> bool:
 
 
 def test_the_parser_has_the_commands_documented():
-    assert set(_commands()) == {"incidentkit", "report", "check", "stats"}
-    for name in ("report", "check", "stats"):
+    assert set(_commands()) == {"incidentkit", "report", "check", "stats", "review"}
+    for name in ("report", "check", "stats", "review"):
         assert f"### Options of `{name}`" in DOCS
 
 
@@ -54,7 +54,7 @@ def test_every_option_is_documented(command, option):
     assert _in_code(option), f"{command} {option} is not in docs/cli.md"
 
 
-@pytest.mark.parametrize("command", ["report", "check", "stats"])
+@pytest.mark.parametrize("command", ["report", "check", "stats", "review"])
 def test_every_option_is_in_its_commands_reference_table(command):
     start = DOCS.index(f"### Options of `{command}`")
     table = DOCS[start : DOCS.index("\n###", start + 1)]

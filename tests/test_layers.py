@@ -46,7 +46,7 @@ LAYERS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (3, "checks", ("incidentkit.checks", "incidentkit.synth")),
     (4, "table", ("incidentkit.table",)),
     (5, "render", ("incidentkit.render",)),
-    (6, "plot", ("incidentkit.plot",)),
+    (6, "plot", ("incidentkit.plot", "incidentkit.review")),
     (7, "cli", ("incidentkit.cli", "incidentkit.__main__")),
     (8, "package", ("incidentkit",)),
 )

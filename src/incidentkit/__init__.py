@@ -77,6 +77,7 @@ from incidentkit.records.schema import (
     Signals,
 )
 from incidentkit.render.html import Findings
+from incidentkit.review import Review, review
 from incidentkit.table.frame import CoverageStats, IncidentTable, compare, load_table
 from incidentkit.table.stats import (
     BootstrapStats,
@@ -134,6 +135,7 @@ __all__ = [
     "Policy",
     "Promise",
     "Resolution",
+    "Review",
     "SameAs",
     "Settings",
     "SeverityLabels",
@@ -164,6 +166,7 @@ __all__ = [
     "milestones",
     "parse_promise",
     "phase_durations",
+    "review",
     "severity_level",
     "to_dict",
 ]

@@ -1,4 +1,4 @@
-"""The ``incidentkit`` command: ``report``, ``check`` and ``stats``.
+"""The ``incidentkit`` command: ``report``, ``check``, ``stats`` and ``review``.
 
 Run ``incidentkit --help`` (or ``python -m incidentkit --help``) for the
 commands and ``incidentkit COMMAND --help`` for each one's options and
@@ -11,7 +11,8 @@ of exiting, so that it can be called in-process:
   convention), or ``check`` found no record to check.
 
 The commands live in :mod:`incidentkit.cli.report`,
-:mod:`incidentkit.cli.check` and :mod:`incidentkit.cli.stats`; what they
+:mod:`incidentkit.cli.check`, :mod:`incidentkit.cli.stats` and
+:mod:`incidentkit.cli.review`; what they
 share, in ``_output`` (rendering) and ``_sources`` (reading inputs).
 
 Bad data never produces a traceback: every load problem is printed on
@@ -44,6 +45,7 @@ from incidentkit.cli._sources import DEFAULT_EXCLUDE as DEFAULT_EXCLUDE
 from incidentkit.cli.check import _run_check
 from incidentkit.cli.report import _run_report
 from incidentkit.cli.report import report_data as report_data
+from incidentkit.cli.review import _run_review, add_review_options
 from incidentkit.cli.stats import INTERVAL_STATS as INTERVAL_STATS
 from incidentkit.cli.stats import NUMBER_METRICS as NUMBER_METRICS
 from incidentkit.cli.stats import STATS_GROUPINGS as STATS_GROUPINGS
@@ -140,6 +142,7 @@ examples:
   incidentkit report inc.json --format markdown > review.md
   incidentkit check postmortems/          a linter for postmortem records
   incidentkit stats incidents.jsonl --by severity --ci
+  incidentkit review incidents/ --period 2024Q3
 
 exit status: 0 ok, 1 findings at --fail-on or load errors, 2 usage error
 (bad command line, or no record found).
@@ -177,6 +180,16 @@ examples:
   incidentkit stats statuspage/ --input-format statuspage --by month
 
 Durations are in seconds in JSON, human-readable in text and Markdown.
+""",
+    "review": """\
+examples:
+  incidentkit review incidents/ --period 2024Q3
+  incidentkit review incidents.jsonl --period 2024-07 -o july.html
+  incidentkit review statuspage/ --period 2024 --previous none --as-of none
+  incidentkit review incidents/ --period 2024-W27 --tz Europe/Paris
+
+Writes one self-contained HTML file (plots inline when matplotlib is
+installed, nothing fetched from the network) and its Markdown version.
 """,
 }
 
@@ -446,6 +459,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the bootstrap's generator (default: 0), for repeatable intervals",
     )
     stats.set_defaults(parser=stats)
+    review = commands.add_parser(
+        "review",
+        parents=[common],
+        help="a period's review as one HTML file and its Markdown",
+        description="Counts by severity and month, time-to-x figures with "
+        "intervals, the period against the previous one, the services with the "
+        "most incident time, overdue and missing follow-ups, the findings and "
+        "the incidents with the highest impact, for the incidents declared in "
+        "a period.",
+        epilog=_EPILOGS["review"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_review_options(review)
+    review.set_defaults(parser=review)
     return parser
 
 
@@ -519,6 +546,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _run_report(args, out, err, args.parser)
     if args.command == "check":
         return _run_check(args, out, err, args.parser)
+    if args.command == "review":
+        return _run_review(args, out, err, args.parser)
     return _run_stats(args, out, err, args.parser)
 
 

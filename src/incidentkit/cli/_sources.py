@@ -12,6 +12,7 @@ import glob
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -257,12 +258,18 @@ def _list_count(path: str) -> int | None:
 
 
 def _load_table(
-    source: str, args: argparse.Namespace, err: TextIO
+    source: str,
+    args: argparse.Namespace,
+    err: TextIO,
+    *,
+    as_of: date | None = None,
+    checks: bool = False,
 ) -> tuple[IncidentTable, list[ValidationError]]:
     """The table of ``source`` and the documents that failed to load.
 
     A large folder is read in slices, so that the progress bar moves; the
     slices are the same documents in the same order, and one table results.
+    ``as_of`` and ``checks`` are :func:`~incidentkit.load_table`'s.
     """
 
     def read(part: str | list[str]) -> IncidentTable:
@@ -271,6 +278,8 @@ def _load_table(
             format=args.input_format,
             errors="collect",
             assume_utc=args.assume_utc,
+            as_of=as_of,
+            checks=checks,
         )
 
     total = _count_files([source])
