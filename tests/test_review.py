@@ -612,3 +612,24 @@ def test_a_missing_source_fails_cleanly(tmp_path, capsys):
     status = main(["review", str(tmp_path / "nothing.jsonl"), "--period", "2024Q3"])
     assert status == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_command_reads_the_settings_nearest_the_source(source, tmp_path):
+    # report, check and review judge with the same settings: a file beside
+    # the source that turns deadlines off is obeyed, and --isolated skips it.
+    (tmp_path / "incidentkit.toml").write_text('as-of = "none"\n', encoding="utf-8")
+    md_path = tmp_path / "settings.md"
+    argv = ["review", str(source), "--period", "2024Q3", "--markdown", str(md_path)]
+    assert main([*argv, "-o", str(tmp_path / "settings.html")]) == 0
+    assert "not judged" in md_path.read_text(encoding="utf-8")
+    isolated = [*argv, "-o", str(tmp_path / "isolated.html"), "--isolated"]
+    assert main([*isolated, "--as-of", "2024-10-15"]) == 0
+    assert "not judged" not in md_path.read_text(encoding="utf-8")
+
+
+def test_the_command_shows_its_settings(source, tmp_path, capsys):
+    (tmp_path / "incidentkit.toml").write_text('as-of = "none"\n', encoding="utf-8")
+    assert main(["review", str(source), "--period", "2024Q3", "--show-settings"]) == 0
+    shown = capsys.readouterr().out
+    assert str(tmp_path / "incidentkit.toml") in shown
+    assert not (tmp_path / "review-2024Q3.html").exists()

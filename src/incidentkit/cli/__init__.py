@@ -212,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="read timestamps without a UTC offset as UTC instead of rejecting them",
     )
 
-    # report and check judge records with the same rules and the same
-    # defaults: the one place their options are declared.
+    # report, check and review judge records with the same rules and the
+    # same defaults: the one place their options are declared.
     linting = argparse.ArgumentParser(add_help=False)
     rules = linting.add_argument_group("rules")
     rules.add_argument(
@@ -223,12 +223,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day to judge action-item deadlines (IK508) on; 'none' skips "
         "that rule, so that a record passing today passes tomorrow "
         "(default: as-of in the configuration, else today, UTC)",
-    )
-    rules.add_argument(
-        "--fail-on",
-        choices=LEVELS,
-        help="the lowest level that makes the exit status 1 (default: fail-on "
-        "in the configuration, else error)",
     )
     rules.add_argument(
         "--select",
@@ -264,6 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the resolved settings and the file they come from, and exit",
     )
 
+    # Only report and check exit on findings; review counts them.
+    failing = argparse.ArgumentParser(add_help=False)
+    failing.add_argument_group("exit status").add_argument(
+        "--fail-on",
+        choices=LEVELS,
+        help="the lowest level that makes the exit status 1 (default: fail-on "
+        "in the configuration, else error)",
+    )
+
     parser = argparse.ArgumentParser(
         prog="incidentkit",
         description="Incident and postmortem records: reports, checks, statistics.",
@@ -278,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        parents=[common, linting],
+        parents=[common, linting, failing],
         help="a readable report on one incident",
         description="Milestones, durations and phases, communications, impact "
         "score, action-item coverage and findings of one incident.",
@@ -294,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        parents=[common, linting],
+        parents=[common, linting, failing],
         help="check records for inconsistencies, like a linter",
         description="Check every record and print its findings, one per line. "
         "Exits 1 when a finding reaches --fail-on or a document fails to load, "
@@ -461,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(parser=stats)
     review = commands.add_parser(
         "review",
-        parents=[common],
+        parents=[common, linting],
         help="a period's review as one HTML file and its Markdown",
         description="Counts by severity and month, time-to-x figures with "
         "intervals, the period against the previous one, the services with the "

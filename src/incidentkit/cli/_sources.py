@@ -18,8 +18,10 @@ from typing import Final, TextIO
 
 import attrs
 
+from incidentkit.checks.policy import CheckPolicy
 from incidentkit.cli._output import _Progress
 from incidentkit.errors import ValidationError
+from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.formats import list_documents
 from incidentkit.records.io import (
     MAX_DOCUMENT_BYTES,
@@ -263,13 +265,14 @@ def _load_table(
     err: TextIO,
     *,
     as_of: date | None = None,
-    checks: bool = False,
+    checks: bool | CheckPolicy = False,
+    policy: Policy = DEFAULT_POLICY,
 ) -> tuple[IncidentTable, list[ValidationError]]:
     """The table of ``source`` and the documents that failed to load.
 
     A large folder is read in slices, so that the progress bar moves; the
     slices are the same documents in the same order, and one table results.
-    ``as_of`` and ``checks`` are :func:`~incidentkit.load_table`'s.
+    ``as_of``, ``checks`` and ``policy`` are :func:`~incidentkit.load_table`'s.
     """
 
     def read(part: str | list[str]) -> IncidentTable:
@@ -280,6 +283,7 @@ def _load_table(
             assume_utc=args.assume_utc,
             as_of=as_of,
             checks=checks,
+            policy=policy,
         )
 
     total = _count_files([source])

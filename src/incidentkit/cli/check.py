@@ -103,7 +103,7 @@ class _Options:
             select=None if args.select is None else frozenset(args.select),
             ignore=frozenset(args.ignore or ()),
             as_of=args.as_of,
-            fail_on=args.fail_on,
+            fail_on=getattr(args, "fail_on", None),
             exclude=getattr(args, "exclude", None),
             extend_exclude=tuple(getattr(args, "extend_exclude", None) or ()),
         )
@@ -166,7 +166,7 @@ def _run_of(settings: Settings, options: _Options) -> _Run:
 def _resolve(
     args: argparse.Namespace, parser: argparse.ArgumentParser, start: str
 ) -> _Run:
-    """The rules ``report`` and ``check`` apply to ``start``, from its settings."""
+    """The rules ``report``, ``check`` and ``review`` apply to ``start``."""
     settings = _settings(args, start)
     try:
         return _run_of(settings, _Options.of(args))

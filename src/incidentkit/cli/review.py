@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from incidentkit.checks.config import as_of_text
 from incidentkit.cli._output import EXIT_FAILED, EXIT_OK, _print_errors
 from incidentkit.cli._sources import _load_table, _missing_source
+from incidentkit.cli.check import _resolve, _show_settings
 from incidentkit.errors import ValidationError
 from incidentkit.review import parse_period, review
 from incidentkit.table.periods import zone
 
-__all__ = ["add_review_options", "as_of_day"]
-
-
-def as_of_day(text: str) -> str:
-    """An ``--as-of`` value: ``YYYY-MM-DD``, ``today`` or ``none`` (kept as text)."""
-    word = as_of_text(text)
-    if word is None:
-        raise argparse.ArgumentTypeError(
-            f"expected a date as YYYY-MM-DD, 'today' or 'none', got {text!r}"
-        )
-    return word
+__all__ = ["add_review_options"]
 
 
 def add_review_options(command: argparse.ArgumentParser) -> None:
@@ -60,28 +49,11 @@ def add_review_options(command: argparse.ArgumentParser) -> None:
         help="the Markdown file written (default: the HTML file's name with .md)",
     )
     command.add_argument(
-        "--as-of",
-        type=as_of_day,
-        default="today",
-        metavar="YYYY-MM-DD|today|none",
-        help="the day overdue action items are judged on; 'none' does not judge "
-        "them (default: today, UTC)",
-    )
-    command.add_argument(
         "--tz",
         metavar="ZONE",
         help="time zone of the period's calendar (an IANA name such as "
         "Europe/Paris; default: UTC)",
     )
-
-
-def _day(word: str) -> date | None:
-    if word == "none":
-        return None
-    if word == "today":
-        # The command line reads the clock, as check does; the library never.
-        return datetime.now(timezone.utc).date()
-    return date.fromisoformat(word)
 
 
 def _run_review(
@@ -116,12 +88,22 @@ def _run_review(
             f"--markdown: the same file as --output ({str(html_path)!r}); "
             "name another with --markdown"
         )
+    # The settings nearest the source, as report and check read them: the
+    # findings counted and the overdue items are theirs.
+    run = _resolve(args, parser, args.source)
+    if args.show_settings:
+        return _show_settings(run, out)
     missing = _missing_source(args.source)
     if missing is not None:
         _print_errors(missing, err)
         return EXIT_FAILED
     table, errors = _load_table(
-        args.source, args, err, as_of=_day(args.as_of), checks=True
+        args.source,
+        args,
+        err,
+        as_of=run.as_of,
+        checks=run.rules,
+        policy=run.settings.policy,
     )
     for error in errors:
         _print_errors(error, err)
