@@ -101,15 +101,16 @@ MAX_ROWS: Final = 50
 
 # Every selector names the wrapper div, its class, the table and the table's
 # class: specificity (0,2,3) for a cell, above JupyterLab's
-# ".jp-RenderedHTMLCommon td" (0,1,1) and its other table rules, which
-# otherwise right-align every cell (a plain browser and classic Notebook
-# showed it fine). No !important, so a user's own stylesheet can still win.
+# ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td" (0,2,1) and classic
+# Notebook's ".rendered_html td" (0,1,1), which otherwise right-align every
+# cell (a plain browser shows it fine); docs/scripts/notebook_check.py
+# checks it in both. No !important, so a user's own stylesheet can still win.
 _STYLE: Final = (
     "<style>"
     "div.incidentkit table.ik-table{border-collapse:collapse;margin:0.3em 0 0.6em 0}"
     "div.incidentkit table.ik-table th,div.incidentkit table.ik-table td"
     "{padding:0.15em 0.6em;text-align:left;vertical-align:top}"
-    "div.incidentkit table.ik-table td.num"
+    "div.incidentkit table.ik-table td.num,div.incidentkit table.ik-table th.num"
     "{text-align:right;font-variant-numeric:tabular-nums}"
     "div.incidentkit .muted{opacity:0.65}"
     "</style>"
@@ -132,12 +133,11 @@ def _wrap(*parts: str) -> str:
 
 
 def _table_tag(head: str, rows: list[str]) -> str:
-    # The class is what the scoped style selects (see _STYLE).
+    # The class is what the scoped style selects (see _STYLE). A table of
+    # pairs has no header: an empty one shows as a blank, ruled row.
     body = "".join(rows)
-    return (
-        f"<table class='ik-table'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
-    )
+    thead = f"<thead><tr>{head}</tr></thead>" if head else ""
+    return f"<table class='ik-table'>{thead}<tbody>{body}</tbody></table>"
 
 
 def _heading(text: str, detail: str = "") -> str:
@@ -151,7 +151,15 @@ def _table(
     *,
     numeric: Sequence[bool] = (),
 ) -> str:
-    head = "".join(f"<th>{_e(name)}</th>" for name in header)
+    # A numeric column's name is aligned with its numbers, to the right.
+    head = "".join(
+        f'<th class="num">{_e(name)}</th>'
+        if position < len(numeric) and numeric[position]
+        else f"<th>{_e(name)}</th>"
+        for position, name in enumerate(header)
+    )
+    if not any(header):
+        head = ""
     body = []
     for row in rows:
         cells = []
@@ -598,7 +606,10 @@ def table_html(table: IncidentTable, *, rows: int = 5) -> str:
         [value_cell(values[name][row], is_duration(name)) for name in preview]
         for row in range(shown)
     ]
-    grid = _table(preview, body)
+    # Numbers and durations to the right, as in every other table.
+    grid = _table(
+        preview, body, numeric=[values[name].dtype.kind in "iuf" for name in preview]
+    )
     notes = []
     if count > shown:
         notes.append(f"… {count - shown:,} more rows")
