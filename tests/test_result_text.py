@@ -297,6 +297,17 @@ def test_phase_durations():
     assert lines[-1] == "  —: unknown, a milestone it is measured from is unknown"
 
 
+def test_phase_durations_out_of_order_say_so():
+    # Detected five minutes before it started: time_to_detect and the
+    # detection phase are −5 minutes, shown with their sign and explained.
+    found = ik.Milestones(started=DAY, detected=DAY - timedelta(minutes=5))
+    text = str(durations_between(found))
+    cells = {row[0]: row[1:] for row in _cells(text)}
+    assert cells["time_to_detect"] == ["started → detected", "-5m"]
+    assert cells["detection"] == ["started → detected", "-5m"]
+    assert text.count("negative: the milestones are out of order") == 2
+
+
 def test_impact_score_unknown_says_why():
     score = ik.ImpactScore(
         score=None,

@@ -46,15 +46,17 @@ from incidentkit.records.schema import IncidentRecord
 from incidentkit.render.document import Section
 from incidentkit.render.reports import (
     Report,
+    action_item_coverage_report,
     bootstrap_stats_report,
+    communications_summary_report,
     comparison_report,
     coverage_stats_report,
     group_stats_report,
+    impact_score_report,
     interval_stats_report,
     is_duration,
-    item_positions,
     milestones_report,
-    phase_rows,
+    phase_durations_report,
     survival_stats_report,
     value_cell,
 )
@@ -301,14 +303,7 @@ def phase_durations_html(durations: PhaseDurations) -> str:
         >>> "2h 30m" in phase_durations_html(ik.phase_durations(ik.example()))
         True
     """
-    figure_rows, phase_rows_ = phase_rows(durations)
-    figures = _table(
-        ("figure", "from → to", "duration"), figure_rows, numeric=(False, False, True)
-    )
-    phases = _table(
-        ("phase", "from → to", "duration"), phase_rows_, numeric=(False, False, True)
-    )
-    return _wrap(_heading("Figures"), figures, _heading("Phases"), phases)
+    return report_html(phase_durations_report(durations))
 
 
 def impact_score_html(score: ImpactScore) -> str:
@@ -320,29 +315,7 @@ def impact_score_html(score: ImpactScore) -> str:
         >>> "users_share" in impact_score_html(ik.impact_score(ik.example()))
         True
     """
-    rows = [
-        (
-            name,
-            component.group,
-            format_number(component.weight),
-            f"{component.value:.3f}",
-            f"{component.contribution:.2f}",
-        )
-        for name, component in score.components.items()
-    ]
-    components = _table(
-        ("component", "group", "weight", "value", "points"),
-        rows,
-        numeric=(False, False, True, True, True),
-    )
-    minutes = score.user_minutes
-    detail = f"user-minutes {format_number(minutes)}"
-    heading = (
-        f"Impact score unknown ({score.reason})"
-        if score.score is None
-        else f"Impact score {score.score:.1f} / 100"
-    )
-    return _wrap(_heading(heading, detail), components)
+    return report_html(impact_score_report(score))
 
 
 def communications_summary_html(summary: CommunicationsSummary) -> str:
@@ -355,76 +328,21 @@ def communications_summary_html(summary: CommunicationsSummary) -> str:
         ...     ik.communications_summary(ik.example()))
         True
     """
-    facts = _table(
-        (
-            "external updates",
-            "time to first update",
-            "longest gap",
-            "promises",
-            "broken",
-        ),
-        [
-            (
-                len(summary.external_updates),
-                format_duration(summary.time_to_first_update),
-                format_duration(max(summary.gaps, default=None)),
-                len(summary.promises),
-                len(summary.broken_promises),
-            )
-        ],
-    )
-    promises = ""
-    if summary.promises:
-        promises = _table(
-            ("made at", "promised by", "next update", "kept"),
-            [
-                (
-                    format_timestamp(promise.made_at),
-                    format_timestamp(promise.promised_by),
-                    format_timestamp(promise.next_update_at),
-                    {True: "broken", False: "kept", None: "not judged"}[promise.broken],
-                )
-                for promise in summary.promises
-            ],
-        )
-    return _wrap(_heading("Communications"), facts, promises)
+    return report_html(communications_summary_report(summary))
 
 
 def action_item_coverage_html(coverage: ActionItemCoverage) -> str:
     """Action items by type, required types missing, and items needing care.
 
     Example:
-        >>> from types import SimpleNamespace as S
-        >>> cov = S(by_type={"prevention": 2}, required_types=frozenset(
-        ...     {"prevention", "detection"}), missing_types=frozenset({"detection"}),
-        ...     overdue=(1,), without_owner=(), without_deadline=(),
-        ...     unaddressed_factors=())
-        >>> "detection" in action_item_coverage_html(cov)
+        >>> import incidentkit as ik
+        >>> from datetime import date
+        >>> from incidentkit.figures.incident import action_item_coverage
+        >>> coverage = action_item_coverage(ik.example(), as_of=date(2024, 1, 30))
+        >>> "<td>detection, prevention</td>" in action_item_coverage_html(coverage)
         True
     """
-    by_type = _table(
-        ("type", "items"),
-        list(coverage.by_type.items()),  # canonical types first, in order
-        numeric=(False, True),
-    )
-    facts = _table(
-        ("required", "missing", "overdue", "without owner", "without deadline"),
-        [
-            (
-                ", ".join(sorted(coverage.required_types)) or "none",
-                ", ".join(sorted(coverage.missing_types)) or "none",
-                item_positions(coverage.overdue),
-                item_positions(coverage.without_owner),
-                item_positions(coverage.without_deadline),
-            )
-        ],
-    )
-    factors = ""
-    if coverage.unaddressed_factors:
-        factors = _heading("Contributing factors no item addresses") + _table(
-            ("factor",), [(factor,) for factor in coverage.unaddressed_factors]
-        )
-    return _wrap(_heading("Action items"), by_type, facts, factors)
+    return report_html(action_item_coverage_report(coverage))
 
 
 # --- findings -------------------------------------------------------------------

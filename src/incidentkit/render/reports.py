@@ -85,7 +85,6 @@ __all__ = [
     "impact_score_report",
     "interval_stats_report",
     "is_duration",
-    "item_positions",
     "milestones_report",
     "phase_durations_report",
     "survival_stats_report",
@@ -523,8 +522,8 @@ def milestones_report(found: Milestones) -> Report:
     return Report("Milestones", sections=[part])
 
 
-def phase_rows(durations: PhaseDurations) -> tuple[list[Sequence[str]], ...]:
-    """The rows of the figures and of the phases: name, from → to, duration."""
+def _phase_rows(durations: PhaseDurations) -> tuple[list[Sequence[str]], ...]:
+    # Name, from → to, duration: of the figures, then of the phases.
     figures: list[Sequence[str]] = [
         (name, " → ".join(FIGURES[name]), format_duration(span))
         for name, span in durations.figures.items()
@@ -549,19 +548,24 @@ def phase_durations_report(durations: PhaseDurations) -> Report:
           time_to_detect       started → detected            5m
           ...
     """
-    figures, phases = phase_rows(durations)
+    figures, phases = _phase_rows(durations)
     header = ("from → to", "duration")
     first = Section("Figures")
     first.table(("figure", *header), figures, (False, False, True))
     second = Section("Phases")
     second.table(("phase", *header), phases, (False, False, True))
-    sections = [first, second]
-    spans = [*durations.figures.values(), *durations.phases.values()]
-    if any(span is None for span in spans):
-        second.notes.append("—: unknown, a milestone it is measured from is unknown")
-    if any(span is not None and span.total_seconds() < 0 for span in spans):
-        second.notes.append("negative: the milestones are out of order in the record")
-    return Report("Durations", sections=sections)
+    # Each table says what its own unknown and negative spans mean.
+    for section, spans in (
+        (first, durations.figures.values()),
+        (second, durations.phases.values()),
+    ):
+        if any(span is None for span in spans):
+            section.notes.append(
+                "—: unknown, a milestone it is measured from is unknown"
+            )
+        if any(span is not None and span.total_seconds() < 0 for span in spans):
+            section.notes.append("negative: the milestones are out of order")
+    return Report("Durations", sections=[first, second])
 
 
 def impact_score_report(score: ImpactScore) -> Report:
@@ -657,8 +661,7 @@ def communications_summary_report(summary: CommunicationsSummary) -> Report:
     return Report("Communications", sections=sections)
 
 
-def item_positions(values: Sequence[int]) -> str:
-    """Positions in a list, ``0, 2``, or ``none``."""
+def _positions(values: Sequence[int]) -> str:
     return ", ".join(str(value) for value in values) or "none"
 
 
@@ -691,9 +694,9 @@ def action_item_coverage_report(coverage: ActionItemCoverage) -> Report:
         pairs=[
             ("required types", ", ".join(sorted(coverage.required_types)) or "none"),
             ("missing types", ", ".join(sorted(coverage.missing_types)) or "none"),
-            ("overdue", item_positions(coverage.overdue)),
-            ("without owner", item_positions(coverage.without_owner)),
-            ("without deadline", item_positions(coverage.without_deadline)),
+            ("overdue", _positions(coverage.overdue)),
+            ("without owner", _positions(coverage.without_owner)),
+            ("without deadline", _positions(coverage.without_deadline)),
         ],
     )
     sections = [by_type, facts]
