@@ -28,8 +28,10 @@ extensions = [
     "sphinx.ext.viewcode",
 ]
 source_suffix = {".md": "markdown"}
-# _generated/ holds pages other pages include, never pages of their own.
-exclude_patterns = ["_build", "_generated"]
+# _generated/ holds pages other pages include, never pages of their own;
+# data/ and scripts/ hold what the pages' examples read and run, with
+# READMEs that are not pages.
+exclude_patterns = ["_build", "_generated", "data", "scripts"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 

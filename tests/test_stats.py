@@ -514,20 +514,29 @@ def test_group_stats_exports():
     frame = stats.to_pandas()
     assert frame.index.name == "severity"
     assert frame.loc[1, "p90"] == 1.9
-    assert str(stats).splitlines()[0].split() == [
-        "severity",
-        "count",
-        "missing",
-        "zero",
-        "negative",
-        "invalid",
-        "mean",
-        "median",
-        "p90",
-        "p95",
-        "min",
-        "max",
+    # Seconds as durations: 1.5, 1.9 and 1.95 s round to 2 s, 1.0 to 1 s; the
+    # empty group says it has no value instead of printing nan.
+    lines = str(stats).splitlines()
+    assert lines[0] == "time_to_resolve by severity: 2 groups"
+    assert [line.split() for line in lines[2:5]] == [
+        [
+            "severity",
+            "count",
+            "missing",
+            "zero",
+            "negative",
+            "invalid",
+            "median",
+            "p90",
+            "p95",
+            "mean",
+            "min",
+            "max",
+        ],
+        ["SEV1", "2", "0", "0", "1", "1", "2s", "2s", "2s", "2s", "1s", "2s"],
+        ["SEV2", "0", "1", "0", "0", "0", "—", "—", "—", "—", "—", "—"],
     ]
+    assert lines[5] == "  —: no value in the group (count 0)"
 
 
 def test_several_keys_export_as_several_columns():

@@ -1336,7 +1336,24 @@ def test_survival_leaves_out_negative_durations_as_invalid():
     # Of 5, 15 and 40 minutes, half have ended by 15 and 90% by 40.
     assert km.median.tolist() == [15 * 60.0]
     assert km.p90.tolist() == [40 * 60.0]
-    assert "invalid" in str(km).splitlines()[0]
+    # Printed: the two negative durations counted as invalid, and the
+    # quantiles as durations (S falls to 0 at 40 min, so p95 is 40m too).
+    header, row = str(km).splitlines()[2:4]
+    assert header.split() == (
+        [
+            "group",
+            "count",
+            "ended",
+            "still",
+            "open",
+            "missing",
+            "invalid",
+            "median",
+            "p90",
+            "p95",
+        ]
+    )
+    assert row.split() == ["all", "3", "3", "0", "0", "2", "15m", "40m", "40m"]
     assert km.to_dict()["invalid"] == [2]
     kept = table.survival("time_to_declare", keep_negative=True)
     assert (kept.count.tolist(), kept.invalid.tolist()) == ([5], [0])

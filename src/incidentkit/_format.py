@@ -129,12 +129,28 @@ def format_timestamp(moment: datetime | date | None) -> str:
 def format_number(value: float | None, digits: int = 3) -> str:
     """A number with ``digits`` significant digits; ``—`` for NaN or ``None``.
 
+    Numbers with more integer digits than that are rounded to a whole
+    number rather than written in exponent form, and none is shown with
+    more than three decimals: smaller ones than 0.001 read ``<0.001``, as
+    durations below a second read ``<1s``.
+
     Example:
         >>> format_number(43.4567), format_number(937500.0), format_number(None)
         ('43.5', '937,500', '—')
+        >>> format_number(3449.5505000000003), format_number(0.01234)
+        ('3,450', '0.012')
+        >>> format_number(0.00004), format_number(-0.00004)
+        ('<0.001', '-<0.001')
     """
     if value is None or not math.isfinite(value):
         return MISSING
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
+    if 10**digits <= abs(value) < 1e15:
+        return f"{value:,.0f}"
+    if abs(value) < 1:
+        rounded = round(value, 3)
+        if rounded == 0:
+            return f"{'-' if value < 0 else ''}<0.001"
+        return f"{rounded:.{digits}g}"
     return f"{value:,.{digits}g}"

@@ -32,7 +32,7 @@ from incidentkit.errors import ValidationError
 from incidentkit.figures.incident import communications_summary, phase_durations
 from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES
 from incidentkit.records.schema import EventType, IncidentRecord
-from incidentkit.render.html import _is_duration, _value_cell
+from incidentkit.render.reports import is_duration, value_cell
 from incidentkit.table.frame import IncidentTable
 
 if TYPE_CHECKING:
@@ -375,7 +375,7 @@ def _check_column(
 def _label_text(value: object, by: str | None) -> str:
     if by == "severity" and isinstance(value, (int, np.integer)):
         return f"SEV{int(value)}"
-    return _value_cell(value, seconds=False)
+    return value_cell(value, seconds=False)
 
 
 def _groups(
@@ -517,7 +517,7 @@ def durations(
     mpl = _matplotlib()
     import matplotlib.ticker  # noqa: F401 - loads mpl.ticker
 
-    as_time = _is_duration(column)
+    as_time = is_duration(column)
     use_log = as_time if log is None else bool(log)
     show = format_seconds if as_time else format_number
     names, samples = _groups(table, column, by)
@@ -703,7 +703,7 @@ def trend(
     months = np.asarray(stats.groups).astype("datetime64[D]").astype("datetime64[us]")
     x = mpl.dates.date2num(months.astype(object)) if months.size else np.empty(0)
 
-    as_time = _is_duration(column)
+    as_time = is_duration(column)
     scale, unit = 1.0, ""
     if as_time:
         finite = stats.p90[np.isfinite(stats.p90)]

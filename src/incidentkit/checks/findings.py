@@ -74,6 +74,10 @@ class Findings(list[Finding]):
 
     __slots__ = ()
 
+    def __str__(self) -> str:
+        """The findings as a table of text, with the count of each level."""
+        return _display.text(self)
+
     def _repr_html_(self) -> str:
         return _display.html(self)
 

@@ -18,7 +18,7 @@ from incidentkit.errors import ValidationError
 from incidentkit.render import document
 from incidentkit.render.document import Section, render_markdown, render_text
 from incidentkit.render.document import one_line as _one_line
-from incidentkit.render.html import format_duration, render_html
+from incidentkit.render.html import format_seconds, render_html
 
 #: Bumped whenever the JSON output changes incompatibly; tools should check it.
 JSON_SCHEMA_VERSION: Final = 1
@@ -95,9 +95,9 @@ def _today() -> date:
 
 
 def _span(seconds: float | None) -> str:
-    if seconds is None:
-        return _MISSING
-    return format_duration(timedelta(seconds=seconds))
+    # Rounded to the second as in every table and str() of the library
+    # (format_seconds), not floored: 2647.6 s reads 44m 8s in both.
+    return format_seconds(seconds)
 
 
 # --- progress ------------------------------------------------------------------------

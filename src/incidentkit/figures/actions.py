@@ -362,6 +362,10 @@ class ActionItemCoverage:
     factor_items: tuple[tuple[int, ...], ...] = ()
     as_of: date = attrs.field(kw_only=True)
 
+    def __str__(self) -> str:
+        """The result as text: readable durations, labels and sample sizes."""
+        return _display.text(self)
+
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
         return _display.html(self)

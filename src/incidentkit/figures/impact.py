@@ -337,6 +337,10 @@ class ImpactScore:
     impact_duration: timedelta | None = None
     reason: str | None = None
 
+    def __str__(self) -> str:
+        """The result as text: readable durations, labels and sample sizes."""
+        return _display.text(self)
+
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""
         return _display.html(self)

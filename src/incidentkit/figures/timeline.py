@@ -604,6 +604,14 @@ class Milestones:
             return None
         return last - first
 
+    def __str__(self) -> str:
+        """The result as text: readable durations, labels and sample sizes."""
+        return _display.text(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        return _display.html(self)
+
 
 @attrs.frozen
 class PhaseDurations:
@@ -644,6 +652,10 @@ class PhaseDurations:
     def figures(self) -> Mapping[str, timedelta | None]:
         """The seven figures as a name → span mapping, in :data:`FIGURE_NAMES` order."""
         return {name: getattr(self, name) for name in FIGURE_NAMES}
+
+    def __str__(self) -> str:
+        """The result as text: readable durations, labels and sample sizes."""
+        return _display.text(self)
 
     def _repr_html_(self) -> str:
         """The notebook rendering (every text escaped)."""

@@ -23,11 +23,8 @@ Example:
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Sequence
 from typing import Final
-
-import numpy as np
 
 from incidentkit import _display
 from incidentkit._format import MISSING as _MISSING
@@ -44,18 +41,34 @@ from incidentkit.figures.actions import ActionItemCoverage
 from incidentkit.figures.communications import CommunicationsSummary
 from incidentkit.figures.impact import ImpactScore
 from incidentkit.figures.incident import phase_durations
-from incidentkit.figures.timeline import (
-    FIGURE_NAMES,
-    FIGURES,
-    MILESTONE_NAMES,
-    PHASE_NAMES,
-    PHASES,
-    PhaseDurations,
-)
+from incidentkit.figures.timeline import MILESTONE_NAMES, Milestones, PhaseDurations
 from incidentkit.records.schema import IncidentRecord
 from incidentkit.render.document import Section
-from incidentkit.table.frame import IncidentTable
-from incidentkit.table.stats import BootstrapStats, GroupStats, IntervalStats
+from incidentkit.render.reports import (
+    Report,
+    action_item_coverage_report,
+    bootstrap_stats_report,
+    communications_summary_report,
+    comparison_report,
+    coverage_stats_report,
+    group_stats_report,
+    impact_score_report,
+    interval_stats_report,
+    is_duration,
+    milestones_report,
+    phase_durations_report,
+    survival_stats_report,
+    value_cell,
+)
+from incidentkit.table.frame import CoverageStats, IncidentTable
+from incidentkit.table.stats import (
+    BootstrapStats,
+    Comparison,
+    DetectableChange,
+    GroupStats,
+    IntervalStats,
+    SurvivalStats,
+)
 
 __all__ = [
     "MAX_EVENTS",
@@ -63,6 +76,9 @@ __all__ = [
     "action_item_coverage_html",
     "bootstrap_stats_html",
     "communications_summary_html",
+    "comparison_html",
+    "coverage_stats_html",
+    "detectable_change_html",
     "findings_html",
     "format_duration",
     "format_number",
@@ -71,9 +87,12 @@ __all__ = [
     "group_stats_html",
     "impact_score_html",
     "interval_stats_html",
+    "milestones_html",
     "phase_durations_html",
     "record_html",
     "render_html",
+    "report_html",
+    "survival_stats_html",
     "table_html",
 ]
 
@@ -84,15 +103,16 @@ MAX_ROWS: Final = 50
 
 # Every selector names the wrapper div, its class, the table and the table's
 # class: specificity (0,2,3) for a cell, above JupyterLab's
-# ".jp-RenderedHTMLCommon td" (0,1,1) and its other table rules, which
-# otherwise right-align every cell (a plain browser and classic Notebook
-# showed it fine). No !important, so a user's own stylesheet can still win.
+# ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td" (0,2,1) and classic
+# Notebook's ".rendered_html td" (0,1,1), which otherwise right-align every
+# cell (a plain browser shows it fine); docs/scripts/notebook_check.py
+# checks it in both. No !important, so a user's own stylesheet can still win.
 _STYLE: Final = (
     "<style>"
     "div.incidentkit table.ik-table{border-collapse:collapse;margin:0.3em 0 0.6em 0}"
     "div.incidentkit table.ik-table th,div.incidentkit table.ik-table td"
     "{padding:0.15em 0.6em;text-align:left;vertical-align:top}"
-    "div.incidentkit table.ik-table td.num"
+    "div.incidentkit table.ik-table td.num,div.incidentkit table.ik-table th.num"
     "{text-align:right;font-variant-numeric:tabular-nums}"
     "div.incidentkit .muted{opacity:0.65}"
     "</style>"
@@ -115,12 +135,11 @@ def _wrap(*parts: str) -> str:
 
 
 def _table_tag(head: str, rows: list[str]) -> str:
-    # The class is what the scoped style selects (see _STYLE).
+    # The class is what the scoped style selects (see _STYLE). A table of
+    # pairs has no header: an empty one shows as a blank, ruled row.
     body = "".join(rows)
-    return (
-        f"<table class='ik-table'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
-    )
+    thead = f"<thead><tr>{head}</tr></thead>" if head else ""
+    return f"<table class='ik-table'>{thead}<tbody>{body}</tbody></table>"
 
 
 def _heading(text: str, detail: str = "") -> str:
@@ -134,7 +153,15 @@ def _table(
     *,
     numeric: Sequence[bool] = (),
 ) -> str:
-    head = "".join(f"<th>{_e(name)}</th>" for name in header)
+    # A numeric column's name is aligned with its numbers, to the right.
+    head = "".join(
+        f'<th class="num">{_e(name)}</th>'
+        if position < len(numeric) and numeric[position]
+        else f"<th>{_e(name)}</th>"
+        for position, name in enumerate(header)
+    )
+    if not any(header):
+        head = ""
     body = []
     for row in rows:
         cells = []
@@ -148,10 +175,6 @@ def _table(
 
 def _note(text: str) -> str:
     return f'<div class="muted">{_e(text)}</div>'
-
-
-def _indices(values: Sequence[int]) -> str:
-    return ", ".join(str(value) for value in values) or "none"
 
 
 def render_html(heading: str, lines: Sequence[str], sections: list[Section]) -> str:
@@ -169,9 +192,18 @@ def render_html(heading: str, lines: Sequence[str], sections: list[Section]) -> 
         >>> "&lt;b&gt;" in out and "<td>2h 30m</td>" in out
         True
     """
-    parts = [_heading(heading)]
-    parts.extend(_note(line) for line in lines)
-    for section in sections:
+    return report_html(Report(heading, lines=list(lines), sections=sections))
+
+
+def report_html(report: Report) -> str:
+    """A :class:`~incidentkit.render.reports.Report` as a notebook fragment.
+
+    The same model a result's ``str()`` writes as text
+    (:mod:`incidentkit.render.reports`), so that both show the same cells.
+    """
+    parts = [_heading(report.heading, report.detail)]
+    parts.extend(_note(line) for line in report.lines)
+    for section in report.sections:
         if section.title:
             parts.append(_heading(section.title, section.detail))
         if section.pairs:
@@ -271,23 +303,7 @@ def phase_durations_html(durations: PhaseDurations) -> str:
         >>> "2h 30m" in phase_durations_html(ik.phase_durations(ik.example()))
         True
     """
-    figures = _table(
-        ("figure", "from → to", "duration"),
-        [
-            (name, " → ".join(FIGURES[name]), format_duration(span))
-            for name, span in durations.figures.items()
-        ],
-        numeric=(False, False, True),
-    )
-    phases = _table(
-        ("phase", "from → to", "duration"),
-        [
-            (name, " → ".join(PHASES[name]), format_duration(span))
-            for name, span in durations.phases.items()
-        ],
-        numeric=(False, False, True),
-    )
-    return _wrap(_heading("Figures"), figures, _heading("Phases"), phases)
+    return report_html(phase_durations_report(durations))
 
 
 def impact_score_html(score: ImpactScore) -> str:
@@ -299,29 +315,7 @@ def impact_score_html(score: ImpactScore) -> str:
         >>> "users_share" in impact_score_html(ik.impact_score(ik.example()))
         True
     """
-    rows = [
-        (
-            name,
-            component.group,
-            format_number(component.weight),
-            f"{component.value:.3f}",
-            f"{component.contribution:.2f}",
-        )
-        for name, component in score.components.items()
-    ]
-    components = _table(
-        ("component", "group", "weight", "value", "points"),
-        rows,
-        numeric=(False, False, True, True, True),
-    )
-    minutes = score.user_minutes
-    detail = f"user-minutes {format_number(minutes)}"
-    heading = (
-        f"Impact score unknown ({score.reason})"
-        if score.score is None
-        else f"Impact score {score.score:.1f} / 100"
-    )
-    return _wrap(_heading(heading, detail), components)
+    return report_html(impact_score_report(score))
 
 
 def communications_summary_html(summary: CommunicationsSummary) -> str:
@@ -334,76 +328,21 @@ def communications_summary_html(summary: CommunicationsSummary) -> str:
         ...     ik.communications_summary(ik.example()))
         True
     """
-    facts = _table(
-        (
-            "external updates",
-            "time to first update",
-            "longest gap",
-            "promises",
-            "broken",
-        ),
-        [
-            (
-                len(summary.external_updates),
-                format_duration(summary.time_to_first_update),
-                format_duration(max(summary.gaps, default=None)),
-                len(summary.promises),
-                len(summary.broken_promises),
-            )
-        ],
-    )
-    promises = ""
-    if summary.promises:
-        promises = _table(
-            ("made at", "promised by", "next update", "kept"),
-            [
-                (
-                    format_timestamp(promise.made_at),
-                    format_timestamp(promise.promised_by),
-                    format_timestamp(promise.next_update_at),
-                    {True: "broken", False: "kept", None: "not judged"}[promise.broken],
-                )
-                for promise in summary.promises
-            ],
-        )
-    return _wrap(_heading("Communications"), facts, promises)
+    return report_html(communications_summary_report(summary))
 
 
 def action_item_coverage_html(coverage: ActionItemCoverage) -> str:
     """Action items by type, required types missing, and items needing care.
 
     Example:
-        >>> from types import SimpleNamespace as S
-        >>> cov = S(by_type={"prevention": 2}, required_types=frozenset(
-        ...     {"prevention", "detection"}), missing_types=frozenset({"detection"}),
-        ...     overdue=(1,), without_owner=(), without_deadline=(),
-        ...     unaddressed_factors=())
-        >>> "detection" in action_item_coverage_html(cov)
+        >>> import incidentkit as ik
+        >>> from datetime import date
+        >>> from incidentkit.figures.incident import action_item_coverage
+        >>> coverage = action_item_coverage(ik.example(), as_of=date(2024, 1, 30))
+        >>> "<td>detection, prevention</td>" in action_item_coverage_html(coverage)
         True
     """
-    by_type = _table(
-        ("type", "items"),
-        list(coverage.by_type.items()),  # canonical types first, in order
-        numeric=(False, True),
-    )
-    facts = _table(
-        ("required", "missing", "overdue", "without owner", "without deadline"),
-        [
-            (
-                ", ".join(sorted(coverage.required_types)) or "none",
-                ", ".join(sorted(coverage.missing_types)) or "none",
-                _indices(coverage.overdue),
-                _indices(coverage.without_owner),
-                _indices(coverage.without_deadline),
-            )
-        ],
-    )
-    factors = ""
-    if coverage.unaddressed_factors:
-        factors = _heading("Contributing factors no item addresses") + _table(
-            ("factor",), [(factor,) for factor in coverage.unaddressed_factors]
-        )
-    return _wrap(_heading("Action items"), by_type, facts, factors)
+    return report_html(action_item_coverage_report(coverage))
 
 
 # --- findings -------------------------------------------------------------------
@@ -459,60 +398,6 @@ def _findings_fragment(findings: Findings) -> str:
 # --- many incidents ---------------------------------------------------------------
 
 
-def _is_duration(column: object) -> bool:
-    return column in FIGURE_NAMES or column in PHASE_NAMES
-
-
-def _value_cell(value: object, seconds: bool) -> str:
-    """One value of a table or a statistic, as text."""
-    if value is None:
-        return _MISSING
-    if isinstance(value, np.datetime64):
-        if np.isnat(value):
-            return _MISSING
-        unit = np.datetime_data(value.dtype)[0]
-        if unit in ("Y", "M", "D"):
-            return str(value)
-        return f"{np.datetime_as_string(value, unit='m').replace('T', ' ')} UTC"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        return format_seconds(number) if seconds else format_number(number)
-    return str(value)
-
-
-def _group_labels(stats: GroupStats | BootstrapStats | IntervalStats) -> list[str]:
-    """A printable label per group: ``SEV1``, ``2024-01``, ``a / b``."""
-    groups = np.asarray(stats.groups)
-    keys = tuple(getattr(stats, "by", ()) or ())
-
-    def one(value: object, key: str | None) -> str:
-        if key == "severity" and isinstance(value, (int, np.integer)):
-            return f"SEV{int(value)}"
-        return _value_cell(value, seconds=False)
-
-    if groups.dtype.names:
-        return [
-            " / ".join(one(row[name], name) for name in groups.dtype.names)
-            for row in groups
-        ]
-    key = keys[0] if len(keys) == 1 else None
-    return (
-        [one(value, key) for value in groups.tolist()]
-        if groups.dtype.kind
-        in (
-            "O",
-            "U",
-            "i",
-            "u",
-        )
-        else [one(value, key) for value in groups]
-    )
-
-
 def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
     """Grouped statistics as a table: one row per group, sample sizes shown.
 
@@ -529,46 +414,7 @@ def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
         >>> "<td>SEV1</td>" in html, "2h 30m" in html
         (True, True)
     """
-    column = getattr(stats, "column", None)
-    as_time = _is_duration(column) if seconds is None else seconds
-    names = ("median", "p90", "p95", "mean", "min", "max")
-    # Zero, negative and invalid counts, when the summary has them (a
-    # GroupStats does; a look-alike built by hand may not).
-    counts = [name for name in ("zero", "negative", "invalid") if hasattr(stats, name)]
-    labels = _group_labels(stats)
-    shown = labels[: MAX_ROWS * 4]
-    rows = []
-    for position, label in enumerate(shown):
-        row: list[object] = [
-            label,
-            f"{int(stats.count[position]):,}",
-            f"{int(stats.missing[position]):,}",
-        ]
-        row.extend(f"{int(getattr(stats, name)[position]):,}" for name in counts)
-        row.extend(
-            _value_cell(float(getattr(stats, name)[position]), as_time)
-            for name in names
-        )
-        rows.append(row)
-    keys = tuple(getattr(stats, "by", ()) or ())
-    table = _table(
-        (
-            " / ".join(keys) or "group",
-            "count",
-            "missing",
-            *counts,
-            *names,
-        ),
-        rows,
-        numeric=(False, *([True] * (2 + len(counts) + len(names)))),
-    )
-    title = str(column) if column else "Group statistics"
-    if keys:
-        title += f" by {', '.join(keys)}"
-    noun = "group" if len(labels) == 1 else "groups"
-    hidden = len(labels) - len(shown)
-    more = _note(f"… and {hidden} more groups") if hidden else ""
-    return _wrap(_heading(title, f"{len(labels)} {noun}"), table, more)
+    return report_html(group_stats_report(stats, seconds=seconds))
 
 
 def bootstrap_stats_html(stats: BootstrapStats) -> str:
@@ -586,45 +432,7 @@ def bootstrap_stats_html(stats: BootstrapStats) -> str:
         >>> "2h 30m – 2h 30m" in bootstrap_stats_html(ci)
         True
     """
-    as_time = _is_duration(stats.column)
-    labels = _group_labels(stats)
-    rows = [
-        (
-            label,
-            f"{int(stats.count[i]):,}",
-            _value_cell(float(stats.estimate[i]), as_time),
-            _interval_cell(stats, i, as_time),
-        )
-        for i, label in enumerate(labels[: MAX_ROWS * 4])
-    ]
-    keys = tuple(stats.by)
-    table = _table(
-        (
-            " / ".join(keys) or "group",
-            "count",
-            stats.stat,
-            f"{stats.confidence:.0%} CI",
-        ),
-        rows,
-        numeric=(False, True, True, True),
-    )
-    title = f"{stats.stat} of {stats.column}" + (
-        f" by {', '.join(keys)}" if keys else ""
-    )
-    detail = f"bootstrap, {stats.n:,} resamples"
-    return _wrap(_heading(title, detail), table)
-
-
-def _interval_cell(stats: BootstrapStats | IntervalStats, i: int, as_time: bool) -> str:
-    """The interval of group ``i``, or the first words of why there is none."""
-    reason = stats.reason[i]
-    if reason is not None:
-        # The first words: "too few incidents" (the rest is in .reason).
-        return str(reason).split(":")[0]
-    return (
-        f"{_value_cell(float(stats.low[i]), as_time)} – "
-        f"{_value_cell(float(stats.high[i]), as_time)}"
-    )
+    return report_html(bootstrap_stats_report(stats))
 
 
 def interval_stats_html(stats: IntervalStats) -> str:
@@ -638,41 +446,40 @@ def interval_stats_html(stats: IntervalStats) -> str:
         >>> "too few incidents" in interval_stats_html(ci)
         True
     """
-    as_time = _is_duration(stats.column)
-    labels = _group_labels(stats)
-    rows = []
-    for i, label in enumerate(labels[: MAX_ROWS * 4]):
-        interval = _interval_cell(stats, i, as_time)
-        if stats.reason[i] is None:
-            reached = float(stats.reached[i])
-            level = "simulated" if math.isnan(reached) else f"{reached:.1%}"
-        else:
-            level = "—"
-        rows.append(
-            (
-                label,
-                f"{int(stats.count[i]):,}",
-                _value_cell(float(stats.estimate[i]), as_time),
-                interval,
-                level,
-            )
-        )
-    keys = tuple(stats.by)
-    table = _table(
-        (
-            " / ".join(keys) or "group",
-            "count",
-            stats.stat,
-            f"{stats.confidence:.0%} interval",
-            "reached",
-        ),
-        rows,
-        numeric=(False, True, True, True, True),
-    )
-    title = f"{stats.stat} of {stats.column}" + (
-        f" by {', '.join(keys)}" if keys else ""
-    )
-    return _wrap(_heading(title, stats.method), table)
+    return report_html(interval_stats_report(stats))
+
+
+def survival_stats_html(stats: SurvivalStats) -> str:
+    """Kaplan–Meier quantiles by group, saying which are not reached yet.
+
+    Example:
+        >>> import incidentkit as ik
+        >>> from incidentkit.table.frame import IncidentTable
+        >>> table = IncidentTable.from_records([ik.example()] * 2)
+        >>> "<td>SEV1</td>" in survival_stats_html(table.survival(by="severity"))
+        True
+    """
+    return report_html(survival_stats_report(stats))
+
+
+def coverage_stats_html(stats: CoverageStats) -> str:
+    """Action-item coverage by group."""
+    return report_html(coverage_stats_report(stats))
+
+
+def comparison_html(result: Comparison) -> str:
+    """A comparison of two samples: its summary, one line each."""
+    return report_html(comparison_report(result))
+
+
+def detectable_change_html(found: DetectableChange) -> str:
+    """The smallest detectable change, in words."""
+    return report_html(Report("Detectable change", lines=[found.summary()]))
+
+
+def milestones_html(found: Milestones) -> str:
+    """The seven milestones of one incident."""
+    return report_html(milestones_report(found))
 
 
 #: Columns shown first in a table's preview, when present.
@@ -714,10 +521,13 @@ def table_html(table: IncidentTable, *, rows: int = 5) -> str:
     head = table[:shown]
     values = {name: head[name] for name in preview}
     body = [
-        [_value_cell(values[name][row], _is_duration(name)) for name in preview]
+        [value_cell(values[name][row], is_duration(name)) for name in preview]
         for row in range(shown)
     ]
-    grid = _table(preview, body)
+    # Numbers and durations to the right, as in every other table.
+    grid = _table(
+        preview, body, numeric=[values[name].dtype.kind in "iuf" for name in preview]
+    )
     notes = []
     if count > shown:
         notes.append(f"… {count - shown:,} more rows")
@@ -747,3 +557,8 @@ _display.html.register(IncidentTable, table_html)
 _display.html.register(GroupStats, group_stats_html)
 _display.html.register(BootstrapStats, bootstrap_stats_html)
 _display.html.register(IntervalStats, interval_stats_html)
+_display.html.register(SurvivalStats, survival_stats_html)
+_display.html.register(CoverageStats, coverage_stats_html)
+_display.html.register(Comparison, comparison_html)
+_display.html.register(DetectableChange, detectable_change_html)
+_display.html.register(Milestones, milestones_html)

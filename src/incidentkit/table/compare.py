@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike
 
+from incidentkit import _display
 from incidentkit._format import format_duration
 from incidentkit.table._checks import (
     _check_confidence,
@@ -57,6 +58,12 @@ def _format_value(value: float, unit: str | None) -> str:
         return f"{value:.4g}" + (f" {unit}" if unit else "")
     # Durations read the same here as in every table and report.
     return format_duration(timedelta(seconds=value))
+
+
+def _p_value(p: float) -> str:
+    # Below 0.001 the digits only say how many permutations ran (the
+    # smallest p is 1 / (permutations + 1)), not how small p really is.
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _signed(value: float, unit: str | None) -> str:
@@ -154,7 +161,7 @@ class Comparison:
                     f"[{self.ratio_low:.2f}, {self.ratio_high:.2f}]"
                 )
         lines.append(
-            f"permutation p = {self.p_value:.3g} ({self.permutations} permutations)"
+            f"permutation {_p_value(self.p_value)} ({self.permutations} permutations)"
         )
         if self.significant:
             lines.append(
@@ -179,6 +186,10 @@ class Comparison:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def _repr_html_(self) -> str:
+        """The notebook rendering: the summary's lines (every text escaped)."""
+        return _display.html(self)
 
 
 def _permutation_p(
@@ -388,6 +399,9 @@ class DetectableChange:
             f"{sizes}, only a change of {self.change:.0%} or more in the "
             f"{self.stat} would be detectable ({self.power:.0%} power)."
         )
+
+    def __str__(self) -> str:
+        return self.summary()
 
 
 def _permutation_p_many(

@@ -98,29 +98,8 @@ class _ByGroup:
         return frame
 
     def __str__(self) -> str:
-        columns = {
-            name: [_cell(value) for value in array]
-            for name, array in self._columns().items()
-        }
-        widths = {
-            name: max([len(name), *(len(cell) for cell in cells)])
-            for name, cells in columns.items()
-        }
-        lines = ["  ".join(name.rjust(widths[name]) for name in columns)]
-        lines += [
-            "  ".join(columns[name][row].rjust(widths[name]) for name in columns)
-            for row in range(len(self))
-        ]
-        return "\n".join(line.rstrip() for line in lines)
-
-
-def _cell(value: object) -> str:
-    shown = _python(value)
-    if shown is None:
-        return "nan" if isinstance(value, (float, np.floating)) else "-"
-    if isinstance(shown, float):
-        return f"{shown:.6g}"
-    return str(shown)
+        """The result as text: readable durations, labels and sample sizes."""
+        return _display.text(self)
 
 
 def _import_pandas() -> Any:
@@ -359,3 +338,7 @@ class SurvivalStats(_ByGroup):
 
     def __repr__(self) -> str:
         return f"SurvivalStats({self.column!r} by {list(self.by)}, {len(self)} groups)"
+
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        return _display.html(self)
