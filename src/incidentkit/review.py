@@ -48,7 +48,8 @@ from incidentkit._frozen import FrozenMapping
 from incidentkit.errors import ValidationError
 from incidentkit.render.document import Section, render_markdown, render_text
 from incidentkit.render.html import _e as _escape_html
-from incidentkit.render.html import _value_cell, render_html
+from incidentkit.render.html import render_html
+from incidentkit.render.reports import value_cell
 from incidentkit.table.build import UNKNOWN_LEVEL
 from incidentkit.table.frame import CoverageStats, IncidentTable, compare
 from incidentkit.table.periods import period_keys, period_labels, zone
@@ -859,7 +860,7 @@ def _services_section(result: Review) -> Section:
         incidents = int(stats.count[i] + stats.missing[i] + stats.invalid[i])
         rows.append(
             [
-                _value_cell(stats.groups[i], seconds=False),
+                value_cell(stats.groups[i], seconds=False),
                 f"{incidents:,}",
                 f"{int(stats.count[i]):,}",
                 format_seconds(float(totals[i])),
@@ -1042,7 +1043,7 @@ def _impact_section(result: Review) -> Section:
                     str(ids[i]),
                     _severity_name(int(severity[i])),
                     MISSING if services[i] is None else str(services[i]),
-                    _value_cell(declared[i], seconds=False),
+                    value_cell(declared[i], seconds=False),
                     format_number(float(scores[i])),
                     format_seconds(float(resolve[i])),
                 ]
