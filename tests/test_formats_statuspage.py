@@ -512,7 +512,9 @@ def test_a_scheduled_maintenance_is_measured_over_its_window():
             ],
         )
     )
-    assert rec.incident.extra["statuspage"]["kind"] == "maintenance"
+    assert rec.incident.kind == "maintenance"
+    assert rec.incident.is_maintenance
+    assert "kind" not in rec.incident.extra["statuspage"]
     assert rec.incident.extra["statuspage"]["scheduled_until"] == (
         "2016-04-23T17:00:00.000-04:00"
     )
@@ -529,9 +531,9 @@ def test_a_scheduled_maintenance_is_measured_over_its_window():
 
 def test_maintenance_impact_alone_marks_a_maintenance():
     rec = from_statuspage(incident_doc(impact="maintenance"))
-    assert rec.incident.extra["statuspage"]["kind"] == "maintenance"
+    assert rec.incident.kind == "maintenance"
     assert rec.incident.declared_at == at("2024-03-01T10:05:00Z")  # no window
-    assert "kind" not in from_statuspage(incident_doc()).incident.extra["statuspage"]
+    assert from_statuspage(incident_doc()).incident.kind == "incident"
 
 
 def test_the_no_components_placeholder_names_no_service():

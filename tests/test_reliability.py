@@ -1269,7 +1269,7 @@ def assert_same_table(first: IncidentTable, second: IncidentTable) -> None:
             assert one.astype(np.int64).tolist() == other.astype(np.int64).tolist()
         else:
             assert one.tolist() == other.tolist(), name
-    for name in ("severity_label", "service", "status"):
+    for name in ("severity_label", "service", "status", "kind"):
         codes, labels = first.codes(name)
         assert codes.tolist() == second.codes(name)[0].tolist(), name
         assert labels.tolist() == second.codes(name)[1].tolist(), name
