@@ -76,7 +76,8 @@ def test_kind_defaults_to_incident_and_is_written_only_when_maintenance():
     assert ik.from_dict(doc).incident.kind == "incident"
     doc["incident"]["kind"] = "maintenance"
     rec = ik.from_dict(doc)
-    assert rec.incident.kind == "maintenance" and rec.incident.is_maintenance
+    assert rec.incident.kind == "maintenance"
+    assert rec.incident.is_maintenance
     assert "kind" not in rec.incident.extra
     assert ik.to_dict(rec)["incident"]["kind"] == "maintenance"
     assert ik.loads(ik.dumps(rec)) == rec

@@ -496,10 +496,17 @@ def test_any_policy_gives_the_columns_of_the_one_incident_functions(drawn, as_of
             "overdue_items": int(stats.overdue_items[index]),
         }
 
-    overall = table.action_item_coverage()
+    overall = table.action_item_coverage(maintenance="include")
     assert actual(overall, 0) == expected([c for _, c in coverages])
+    # By default the maintenances are left out, and counted.
+    kinds = [rec.incident.kind for rec in recs]
+    incidents_only = table.action_item_coverage()
+    assert incidents_only.left_out == kinds.count("maintenance")
+    assert actual(incidents_only, 0) == expected(
+        [c for (_, c), kind in zip(coverages, kinds, strict=True) if kind == "incident"]
+    )
     # By severity: an unknown level (-1) is no group, as in every grouping.
-    by_severity = table.action_item_coverage(by="severity")
+    by_severity = table.action_item_coverage(by="severity", maintenance="include")
     levels = sorted({level for level, _ in coverages if level is not None})
     assert by_severity.groups.tolist() == levels
     for index, group in enumerate(levels):

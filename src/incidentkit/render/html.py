@@ -150,6 +150,13 @@ def _note(text: str) -> str:
     return f'<div class="muted">{_e(text)}</div>'
 
 
+def _kind_note(stats: object) -> str:
+    """The rows ``maintenance=`` left out, as a note (empty when none were)."""
+    # A look-alike built by hand may have no note.
+    note = getattr(stats, "note", None)
+    return _note(note) if isinstance(note, str) else ""
+
+
 def _indices(values: Sequence[int]) -> str:
     return ", ".join(str(value) for value in values) or "none"
 
@@ -568,7 +575,9 @@ def group_stats_html(stats: GroupStats, *, seconds: bool | None = None) -> str:
     noun = "group" if len(labels) == 1 else "groups"
     hidden = len(labels) - len(shown)
     more = _note(f"… and {hidden} more groups") if hidden else ""
-    return _wrap(_heading(title, f"{len(labels)} {noun}"), table, more)
+    return _wrap(
+        _heading(title, f"{len(labels)} {noun}"), table, more, _kind_note(stats)
+    )
 
 
 def bootstrap_stats_html(stats: BootstrapStats) -> str:
@@ -612,7 +621,7 @@ def bootstrap_stats_html(stats: BootstrapStats) -> str:
         f" by {', '.join(keys)}" if keys else ""
     )
     detail = f"bootstrap, {stats.n:,} resamples"
-    return _wrap(_heading(title, detail), table)
+    return _wrap(_heading(title, detail), table, _kind_note(stats))
 
 
 def _interval_cell(stats: BootstrapStats | IntervalStats, i: int, as_time: bool) -> str:
@@ -672,7 +681,7 @@ def interval_stats_html(stats: IntervalStats) -> str:
     title = f"{stats.stat} of {stats.column}" + (
         f" by {', '.join(keys)}" if keys else ""
     )
-    return _wrap(_heading(title, stats.method), table)
+    return _wrap(_heading(title, stats.method), table, _kind_note(stats))
 
 
 #: Columns shown first in a table's preview, when present.
