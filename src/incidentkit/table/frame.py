@@ -749,8 +749,13 @@ class IncidentTable:
             >>> IncidentTable.from_records([rec, planned]).maintenance_rows().tolist()
             [False, True]
         """
-        codes, labels = self.codes("kind")
-        return np.isin(codes, np.flatnonzero(labels == MAINTENANCE))
+        cached = self._cache.get("maintenance_rows")
+        if cached is None:
+            # Every statistic asks; the table never changes, so once is enough.
+            codes, labels = self.codes("kind")
+            cached = _readonly(np.isin(codes, np.flatnonzero(labels == MAINTENANCE)))
+            self._cache["maintenance_rows"] = cached
+        return cached
 
     def _left_out_rows(self, maintenance: str) -> NDArray[np.bool_] | None:
         """The rows ``maintenance=`` leaves out of a statistic (``None``: none)."""
