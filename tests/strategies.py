@@ -93,6 +93,8 @@ def incidents(moments: st.SearchStrategy[datetime] = timestamps) -> Any:
         commander=st.none() | texts,
         service=st.none() | texts,
         affected_services=short_lists,
+        # Mostly incidents, as real data is.
+        kind=st.sampled_from(["incident", "incident", "maintenance"]),
     )
 
 

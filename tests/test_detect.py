@@ -49,6 +49,7 @@ def test_every_fixture_is_detected_as_its_folders_format(path):
         ({"incident": {"incident_updates": []}}, "statuspage"),
         ({"page": {"id": "p"}, "incident": {}}, "statuspage"),
         ({"page": {"id": "p"}, "incidents": []}, "statuspage"),
+        ({"page": {"id": "p"}, "scheduled_maintenances": []}, "statuspage"),
         ({"incidents": [{"id": "a", "incident_updates": []}]}, "statuspage"),
         ({"log_entries": []}, "pagerduty"),
         ({"incident": {"type": "incident"}}, "pagerduty"),

@@ -67,11 +67,9 @@ def test_source_fields_without_a_schema_field_are_kept_aside(closed_doc):
     assert kept["severity_rank"] == 1
     assert kept["incident_type"] == "Production outage"
     assert kept["duration_metrics"] == {"Lasted": 3817, "Time to fix": 2460}
-    # Timestamps that map to nothing are kept, normalised to UTC.
-    assert kept["timestamps"] == {
-        "Accepted at": "2024-05-14T13:24:05.930000Z",
-        "Closed at": "2024-05-16T09:10:03.502000Z",
-    }
+    # Timestamps that map to nothing are kept, normalised to UTC ("Accepted
+    # at" is the acknowledgement event).
+    assert kept["timestamps"] == {"Closed at": "2024-05-16T09:10:03.502000Z"}
     # Custom fields and Slack ids are not copied.
     assert "custom_field_entries" not in kept
     assert "slack_channel_id" not in kept
@@ -81,11 +79,13 @@ def test_timestamps_become_events(closed_doc):
     rec = from_incidentio(closed_doc)
     assert [(str(e.type), e.timestamp, dict(e.metadata)) for e in rec.events] == [
         ("trigger", at("2024-05-14T13:09:00Z"), {}),  # Impact started at
+        ("acknowledgement", at("2024-05-14T13:24:05.93Z"), {}),  # Accepted at
         ("investigation", at("2024-05-14T13:31:20Z"), {"status": "identified"}),
         ("mitigation", at("2024-05-14T13:50:00Z"), {}),  # Fixed at
     ]
     assert [e.extra for e in rec.events] == [
         {"incidentio": {"timestamp": "Impact started at"}},
+        {"incidentio": {"timestamp": "Accepted at"}},
         {"incidentio": {"timestamp": "Identified at"}},
         {"incidentio": {"timestamp": "Fixed at"}},
     ]
@@ -99,6 +99,7 @@ def test_events_are_in_time_order_whatever_their_values(closed_doc):
     assert [str(e.type) for e in rec.events] == [
         "mitigation",
         "trigger",
+        "acknowledgement",
         "investigation",
     ]
 
@@ -376,3 +377,50 @@ def test_openapi_follow_up_deleted_is_no_action_item():
     )
     follow_up["status"] = "deleted"
     assert from_incidentio(doc).action_items == ()
+
+
+# --- acknowledgement: "Accepted at" -------------------------------------------
+
+
+@pytest.mark.parametrize("name", REAL_INCIDENTS)
+def test_openapi_examples_record_no_acceptance(name):
+    # Their only timestamp is "Impact started": no acknowledgement is made up.
+    rec = from_incidentio(fixture(FIXTURES / name))
+    assert ik.milestones(rec).acknowledged is None
+    assert ik.phase_durations(rec).time_to_acknowledge is None
+
+
+def test_accepted_at_is_the_acknowledgement():
+    # The API's example incident (reported 2021-08-17T13:28:57.801578Z) with
+    # an "Accepted at" value added by hand, 2 min 15 s later: 13:31:12.801578Z.
+    doc = fixture(FIXTURES / "openapi-get-incident.json")
+    doc["incident"]["incident_timestamp_values"].append(
+        {
+            "incident_timestamp": {"id": "01ACCEPTED", "name": "Accepted at"},
+            "value": {"value": "2021-08-17T13:31:12.801578Z"},
+        }
+    )
+    rec = from_incidentio(doc)
+    accepted = at("2021-08-17T13:31:12.801578Z")
+    assert (EventType.ACKNOWLEDGEMENT, accepted) in [
+        (e.type, e.timestamp) for e in rec.events
+    ]
+    assert ik.milestones(rec).acknowledged == accepted
+    # It is an event, not also an extra timestamp.
+    assert "timestamps" not in rec.incident.extra["incidentio"]
+    # incident.io records no detection, so MTTA is unknown by default...
+    assert ik.phase_durations(rec).time_to_acknowledge is None
+    # ...and a policy that reads the report as the detection (triage
+    # incidents opened by an alert) gives 13:28:57.801578 -> 13:31:12.801578:
+    # 135 s.
+    policy = ik.Policy(
+        milestones=ik.MilestonePolicy(
+            detected=(
+                ik.EarliestEvent(EventType.DETECTION),
+                ik.IncidentField("declared_at"),
+            )
+        )
+    )
+    figure = ik.phase_durations(rec, policy=policy).time_to_acknowledge
+    assert figure.total_seconds() == 135.0
+    assert ik.loads(ik.dumps(rec)) == rec

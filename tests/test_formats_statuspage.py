@@ -512,7 +512,9 @@ def test_a_scheduled_maintenance_is_measured_over_its_window():
             ],
         )
     )
-    assert rec.incident.extra["statuspage"]["kind"] == "maintenance"
+    assert rec.incident.kind == "maintenance"
+    assert rec.incident.is_maintenance
+    assert "kind" not in rec.incident.extra["statuspage"]
     assert rec.incident.extra["statuspage"]["scheduled_until"] == (
         "2016-04-23T17:00:00.000-04:00"
     )
@@ -529,9 +531,9 @@ def test_a_scheduled_maintenance_is_measured_over_its_window():
 
 def test_maintenance_impact_alone_marks_a_maintenance():
     rec = from_statuspage(incident_doc(impact="maintenance"))
-    assert rec.incident.extra["statuspage"]["kind"] == "maintenance"
+    assert rec.incident.kind == "maintenance"
     assert rec.incident.declared_at == at("2024-03-01T10:05:00Z")  # no window
-    assert "kind" not in from_statuspage(incident_doc()).incident.extra["statuspage"]
+    assert from_statuspage(incident_doc()).incident.kind == "incident"
 
 
 def test_the_no_components_placeholder_names_no_service():
@@ -639,3 +641,68 @@ def test_updates_sharing_one_time_keep_their_order():
     }
     rec = ik.from_dict(doc, format="statuspage")
     assert [c.message for c in rec.communications] == ["Looking.", "Fixed."]
+
+
+def test_real_scheduled_maintenance_of_discordstatus_com():
+    # tests/fixtures/statuspage/lists/discord-scheduled-maintenances.json:
+    # discordstatus.com's scheduled-maintenances.json, one completed
+    # maintenance (chkt3cr0jf7b). By hand from the raw JSON:
+    # scheduled_for 2015-09-22T01:00:00.000-07:00 = 08:00:00Z (the start);
+    # resolved_at 02:25:20.034-07:00 = 09:25:20.034Z:
+    # 1 h 25 min 20.034 s = 5120.034 s (the announcement, created_at
+    # 2015-09-18T18:20:40.535-07:00, would give 3 days 8 h and more).
+    # No "monitoring" update (maintenances say "verifying"): the mitigation
+    # is monitoring_at 01:07:50.805-07:00, 7 min 50.805 s = 470.805 s in.
+    path = FIXTURES / "lists" / "discord-scheduled-maintenances.json"
+    loaded = ik.load_many([path], format="statuspage")
+    assert loaded.records == ik.load_many([path], format="auto").records
+    (rec,) = loaded.records
+    assert rec.incident.id == "chkt3cr0jf7b"
+    assert rec.incident.kind == "maintenance"
+    assert rec.incident.severity == "SEV2"  # impact "major"
+    assert rec.incident.declared_at == at("2015-09-22T08:00:00Z")
+    durations = ik.phase_durations(rec)
+    assert durations.time_to_resolve.total_seconds() == 5120.034
+    assert durations.time_to_mitigate.total_seconds() == 470.805
+    # Four updates, oldest first, each an external communication at its
+    # display_at: scheduled 09-18 18:20:00, in_progress 09-22 00:55:02.284,
+    # verifying 01:07:50.805, completed 02:25:20.034 (all -07:00).
+    assert [c.timestamp for c in rec.communications] == [
+        at("2015-09-19T01:20:00Z"),
+        at("2015-09-22T07:55:02.284Z"),
+        at("2015-09-22T08:07:50.805Z"),
+        at("2015-09-22T09:25:20.034Z"),
+    ]
+    # Statuspage has no acknowledgement: none is made up.
+    assert ik.milestones(rec).acknowledged is None
+    table = ik.load_table([path, FIXTURES / "00km0kwpz23b.json"], format="auto")
+    assert table["kind"].tolist() == ["maintenance", "incident"]
+    stats = table.group_stats("time_to_resolve")
+    # Only the githubstatus.com incident: 4203.404 s (see below).
+    assert (stats.count.tolist(), stats.mean.tolist(), stats.left_out) == (
+        [1],
+        [4203.404],
+        1,
+    )
+
+
+def test_a_summary_lists_its_incidents_then_its_maintenances():
+    # summary.json holds unresolved incidents and scheduled maintenances.
+    page = {"id": "p", "name": "Acme"}
+    summary = {
+        "page": page,
+        "incidents": [{"id": "i1"}],
+        "scheduled_maintenances": [{"id": "m1"}],
+        "status": {"indicator": "none"},
+    }
+    assert ik.formats.list_documents(summary, "statuspage") == [
+        {"page": page, "incident": {"id": "i1"}},
+        {"page": page, "incident": {"id": "m1"}},
+    ]
+    # Other formats have no maintenances list: it is no list of theirs.
+    assert (
+        ik.formats.list_documents(
+            {"scheduled_maintenances": [{"id": "m1"}]}, "pagerduty"
+        )
+        is None
+    )

@@ -734,6 +734,7 @@ def expected_row(rec: IncidentRecord, as_of: date | datetime | None) -> dict[str
         "severity_label": rec.incident.severity,
         "service": rec.incident.service,
         "status": rec.incident.status,
+        "kind": rec.incident.kind,
     }
     for name, moment in durations.milestones.as_dict().items():
         row[f"{name}_at"] = _moment(moment)
@@ -1269,7 +1270,7 @@ def assert_same_table(first: IncidentTable, second: IncidentTable) -> None:
             assert one.astype(np.int64).tolist() == other.astype(np.int64).tolist()
         else:
             assert one.tolist() == other.tolist(), name
-    for name in ("severity_label", "service", "status"):
+    for name in ("severity_label", "service", "status", "kind"):
         codes, labels = first.codes(name)
         assert codes.tolist() == second.codes(name)[0].tolist(), name
         assert labels.tolist() == second.codes(name)[1].tolist(), name
@@ -1343,9 +1344,16 @@ def test_group_stats_equal_numpy_percentile_per_group(
     table = IncidentTable.from_records(recs)
     stats = table.group_stats(column, by=by)
     values = table[column]
-    # The groups, formed with a plain loop over the records.
+    # The groups, formed with a plain loop over the records; maintenances
+    # are in none (left out by default, and counted).
     names = [] if by is None else [by] if isinstance(by, str) else by
-    keys = [tuple(_group_key(rec, name) for name in names) for rec in recs]
+    keys = [
+        tuple(_group_key(rec, name) for name in names)
+        if rec.incident.kind == "incident"
+        else (None,)
+        for rec in recs
+    ]
+    assert stats.left_out == sum(rec.incident.kind == "maintenance" for rec in recs)
     groups = sorted({key for key in keys if None not in key})
     if by is None:
         assert stats.groups.tolist() == ["all"]

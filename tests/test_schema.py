@@ -65,3 +65,26 @@ def test_extra_may_not_shadow_a_field():
 
 def test_severity_level_property_uses_default_labels():
     assert ik.example().incident.severity_level == 1
+
+
+# --- kind: incident or maintenance ---------------------------------------------
+
+
+def test_kind_defaults_to_incident_and_is_written_only_when_maintenance():
+    doc = ik.to_dict(ik.example())
+    assert "kind" not in doc["incident"]
+    assert ik.from_dict(doc).incident.kind == "incident"
+    doc["incident"]["kind"] = "maintenance"
+    rec = ik.from_dict(doc)
+    assert rec.incident.kind == "maintenance"
+    assert rec.incident.is_maintenance
+    assert "kind" not in rec.incident.extra
+    assert ik.to_dict(rec)["incident"]["kind"] == "maintenance"
+    assert ik.loads(ik.dumps(rec)) == rec
+
+
+def test_an_unknown_kind_is_an_error_naming_the_field_and_value():
+    doc = ik.to_dict(ik.example())
+    doc["incident"]["kind"] = "drill"
+    with pytest.raises(ik.ValidationError, match=r"incident\.kind: .*'drill'"):
+        ik.from_dict(doc)

@@ -54,6 +54,7 @@ from incidentkit.cli.stats import stats_data as stats_data
 from incidentkit.errors import ValidationError
 from incidentkit.records.io import AUTO, FORMATS
 from incidentkit.table.bootstrap import MAX_RESAMPLES
+from incidentkit.table.results import MAINTENANCE_CHOICES
 
 __all__ = ["JSON_SCHEMA_VERSION", "PROGRESS_THRESHOLD", "build_parser", "main"]
 
@@ -442,6 +443,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep negative durations (resolved before started) in the figures; "
         "by default they are left out and counted as invalid",
+    )
+    stats.add_argument(
+        "--maintenance",
+        choices=MAINTENANCE_CHOICES,
+        default="exclude",
+        help="scheduled maintenances (kind maintenance): left out of the figures "
+        "and counted (exclude, the default), counted with the incidents "
+        "(include), or alone (only)",
     )
     stats.add_argument(
         "--confidence",

@@ -40,7 +40,7 @@ from incidentkit.figures.incident import (
 from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.figures.timeline import FIGURES, PHASES
 from incidentkit.records.io import AUTO, example_path
-from incidentkit.records.schema import IncidentRecord
+from incidentkit.records.schema import MAINTENANCE, IncidentRecord
 from incidentkit.render.document import Section as _Section
 from incidentkit.render.html import format_number, format_timestamp
 
@@ -88,6 +88,7 @@ def report_data(
             "severity": incident.severity,
             "severity_level": incident.severity_level,
             "status": incident.status,
+            "kind": incident.kind,
             "service": incident.service,
             "commander": incident.commander,
             "declared_at": _iso(incident.declared_at),
@@ -177,6 +178,11 @@ def _report_sections(
         + f" · status {incident['status']}"
         + (f" · service {incident['service']}" if incident["service"] else ""),
     ]
+    if incident["kind"] == MAINTENANCE:
+        facts.append(
+            "a scheduled maintenance: planned work, measured over its window and "
+            "left out of incident statistics by default"
+        )
     if data["source"]:
         facts.append(f"source: {data['source']}")
 

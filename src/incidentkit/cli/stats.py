@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
-from typing import Any, Final, TextIO
+from typing import Any, Final, Literal, TextIO
 
 import numpy as np
 
@@ -143,6 +143,7 @@ def stats_data(
     seed: int = 0,
     interval_method: str = "order",
     keep_negative: bool = False,
+    maintenance: Literal["exclude", "include", "only"] = "exclude",
 ) -> dict[str, Any]:
     """What ``incidentkit stats`` shows, as JSON-ready data.
 
@@ -150,6 +151,8 @@ def stats_data(
     zero, negative and invalid counts; the intervals, when asked for,
     :meth:`IncidentTable.intervals`'s for the median and the p90: each with
     the confidence it reaches, or none and the reason ("too few incidents").
+    Maintenances are left out unless ``maintenance`` says otherwise, and
+    ``left_out`` counts the rows it left out.
 
     With one key, each group's ``group`` is its label and ``by`` the key;
     with several, ``group`` is the list of labels and ``by`` the list of
@@ -169,7 +172,13 @@ def stats_data(
     """
     keys = [by] if isinstance(by, str) else list(by)
     # A time zone only shifts periods; given with no period key, it is moot.
-    stats = table.group_stats(metric, by=keys, keep_negative=keep_negative, tz=tz)
+    stats = table.group_stats(
+        metric,
+        by=keys,
+        keep_negative=keep_negative,
+        tz=tz,
+        maintenance=maintenance,
+    )
     groups = []
     for row in stats.to_records():
         labels = [row.pop(key) for key in keys]
@@ -184,7 +193,12 @@ def stats_data(
         # Rows whose key is unknown (a severity no label maps to, no service,
         # no declared_at) are in no group; say how many, not silently drop.
         "ungrouped": len(table)
+        - stats.left_out
         - int(stats.count.sum() + stats.missing.sum() + stats.invalid.sum()),
+        # Maintenances are planned work: left out of incident figures unless
+        # asked for, and counted here.
+        "maintenance": maintenance,
+        "left_out": stats.left_out,
         # Negative durations are data errors: left out of every figure
         # (counted per group as invalid) unless the caller keeps them.
         "negative_values": "kept" if keep_negative else "left out",
@@ -210,6 +224,7 @@ def stats_data(
                 n=resamples,
                 seed=seed,
                 keep_negative=keep_negative,
+                maintenance=maintenance,
             )
             for group, low, high, reached, reason in zip(
                 groups,
@@ -251,6 +266,15 @@ def _stats_sections(data: dict[str, Any]) -> tuple[str, list[str], list[_Section
         facts.append(f"periods in {data['tz']}")
     if data["ungrouped"]:
         facts.append(f"{data['ungrouped']:,} incidents without a {by} left out")
+    left_out = data.get("left_out", 0)
+    if data.get("maintenance") == "only":
+        noun = "incident" if left_out == 1 else "incidents"
+        facts.append(f"maintenances only ({left_out:,} {noun} left out)")
+    elif left_out:
+        noun = "maintenance" if left_out == 1 else "maintenances"
+        facts.append(
+            f"{left_out:,} {noun} left out (--maintenance include counts them)"
+        )
     intervals = data["intervals"]
     if intervals and intervals["resamples"] is not None:
         facts.append(
@@ -359,6 +383,7 @@ def _run_stats(
             seed=args.seed,
             interval_method=args.interval_method,
             keep_negative=args.keep_negative,
+            maintenance=args.maintenance,
         )
     except ValidationError as problem:
         # A --by key the table cannot group by is a usage error.

@@ -166,6 +166,7 @@ class IncidentColumns:
     severity: list[str | None]
     service: list[str | None]
     status: list[str]
+    kind: list[str]
     declared_at: IntArray
     resolved_at: IntArray
     events: EventColumns
@@ -186,6 +187,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
     severity: list[str | None] = []
     service: list[str | None] = []
     status: list[str] = []
+    kind: list[str] = []
     declared: list[int] = []
     resolved: list[int] = []
     event_row: list[int] = []
@@ -218,6 +220,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
         severity.append(incident.severity)
         service.append(incident.service)
         status.append(incident.status)
+        kind.append(incident.kind)
         declared.append((incident.declared_at - epoch) // unit)
         end = incident.resolved_at
         resolved.append(NAT if end is None else (end - epoch) // unit)
@@ -271,6 +274,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
         severity=severity,
         service=service,
         status=status,
+        kind=kind,
         declared_at=np.array(declared, dtype=np.int64),
         resolved_at=np.array(resolved, dtype=np.int64),
         events=EventColumns(

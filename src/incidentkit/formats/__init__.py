@@ -37,6 +37,9 @@ __all__ = [
     "source_format",
 ]
 
+# Statuspage's list of scheduled maintenances, beside (or instead of) incidents.
+_MAINTENANCES: Final = "scheduled_maintenances"
+
 Importer = Callable[..., IncidentRecord]
 
 #: Format name → importer, for the formats of other tools.
@@ -92,8 +95,9 @@ def detect_format(data: object) -> str | None:
     """The format a document looks like, from its top-level keys, or ``None``.
 
     ``"statuspage"``: an ``incident`` with ``incident_updates``, or a ``page``
-    with ``incident`` or ``incidents``. ``"pagerduty"``: ``log_entries``, or
-    an ``incident`` (or a bare object) with ``"type": "incident"``.
+    with ``incident``, ``incidents`` or ``scheduled_maintenances``.
+    ``"pagerduty"``: ``log_entries``, or an ``incident`` (or a bare object)
+    with ``"type": "incident"``.
     ``"incidentio"``: ``follow_ups``, or an ``incident`` (or a bare object)
     whose ``incident_status`` or ``severity`` is an object.
     ``"incidentkit"``: an ``incident`` with ``declared_at``. A list response
@@ -121,7 +125,7 @@ def detect_format(data: object) -> str | None:
     if isinstance(incident, Mapping) and "declared_at" in incident:
         return "incidentkit"
     if isinstance(data.get("page"), Mapping) and (
-        "incident" in data or "incidents" in data
+        "incident" in data or "incidents" in data or _MAINTENANCES in data
     ):
         return "statuspage"
     if "log_entries" in data:
@@ -142,10 +146,13 @@ def list_documents(data: object, format: str) -> list[object] | None:
     A list response is a JSON array, or an object whose ``incidents`` is a
     list and which has no ``incident`` (``{"incidents": [...]}`` of the
     PagerDuty and incident.io APIs, Statuspage's ``{"page": ...,
-    "incidents": [...]}``). Each element becomes the document its format
-    reads: a Statuspage incident keeps the page in the ``{"page",
-    "incident"}`` envelope, an incident.io incident is wrapped as
-    ``{"incident": ...}``; other elements are documents as they are.
+    "incidents": [...]}``). Statuspage's ``scheduled_maintenances`` list
+    (``scheduled-maintenances.json``, and ``summary.json`` beside its
+    ``incidents``) is read too, after the incidents. Each element becomes
+    the document its format reads: a Statuspage incident keeps the page in
+    the ``{"page", "incident"}`` envelope, an incident.io incident is
+    wrapped as ``{"incident": ...}``; other elements are documents as they
+    are.
 
     Example:
         >>> list_documents({"page": {"name": "Acme"}, "incidents": [{"id": "a"}]},
@@ -159,9 +166,16 @@ def list_documents(data: object, format: str) -> list[object] | None:
     if not isinstance(data, dict) or "incident" in data:
         return None
     elements = data.get("incidents")
+    page = data.get("page")
+    if format == "statuspage":
+        maintenances = data.get(_MAINTENANCES)
+        if isinstance(maintenances, list):
+            elements = [
+                *(elements if isinstance(elements, list) else ()),
+                *maintenances,
+            ]
     if not isinstance(elements, list):
         return None
-    page = data.get("page")
     if format == "statuspage" and isinstance(page, dict):
         return [{"page": page, "incident": element} for element in elements]
     if format == "incidentio":

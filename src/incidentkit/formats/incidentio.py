@@ -17,6 +17,9 @@ incident.io                                  record
                                              ``learning``, ``closed``...)
 *Reported at* (else ``created_at``)          ``incident.declared_at``
 *Impact started at*                          a ``trigger`` event
+*Accepted at* (a responder accepted the      an ``acknowledgement`` event
+triage incident)                             (the ``acknowledged``
+                                             milestone)
 *Identified at*                              an ``investigation`` event with
                                              ``metadata.status`` ``identified``
 *Fixed at*                                   a ``mitigation`` event
@@ -41,6 +44,13 @@ severity rank, incident type,
 
 A follow-up with status ``deleted`` was removed in incident.io and is no
 action item; one marked ``not_doing`` is, with that status.
+
+*Accepted at* is set when a responder accepts an incident in triage,
+which moves it to its first live status (incident.io help, "Triaging your
+incidents"; each status transition has its timestamp, "Incident
+lifecycle"). incident.io records no detection: ``time_to_acknowledge``
+(detected → acknowledged) stays unknown unless a policy reads one (see
+docs/importing.md).
 
 Names in italics are those of ``incident_timestamp_values[]``, matched
 ignoring case and a trailing "at", because accounts name them differently
@@ -104,6 +114,9 @@ _TIMESTAMP_EVENTS: Final[Mapping[str, tuple[EventType, Mapping[str, str]]]] = (
     MappingProxyType(
         {
             "impact started": (EventType.TRIGGER, {}),
+            # A responder accepting a triage incident (opened by an alert or
+            # the API) takes it on: incident.io's acknowledgement.
+            "accepted": (EventType.ACKNOWLEDGEMENT, {}),
             "identified": (EventType.INVESTIGATION, {"status": "identified"}),
             "fixed": (EventType.MITIGATION, {}),
         }

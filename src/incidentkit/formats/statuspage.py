@@ -30,10 +30,14 @@ first after each ``investigating`` or
 ``identified`` one (else ``monitoring_at``)
 ``components[]`` and the updates'          ``incident.affected_services``, one
 ``affected_components[]`` names            name per component (``id`` / ``code``)
+``scheduled_for`` set, or ``impact``       ``incident.kind`` ``"maintenance"``
+``maintenance``                            (else ``"incident"``)
 ``shortlink``, ``page_id``, the page's     ``incident.extra["statuspage"]``
 ``name`` and ``url``; a maintenance's
 ``scheduled_for``, ``scheduled_until``
-and ``kind: "maintenance"``
+(none)                                     no ``acknowledgement`` event:
+                                           Statuspage records no moment a
+                                           responder took the incident on
 ========================================== =====================================
 
 A re-opened incident (monitoring, then investigating again) has one
@@ -42,9 +46,9 @@ before the resolution, the fix that held.
 
 A scheduled maintenance (``scheduled_for`` set, or impact ``maintenance``)
 is measured over its window: it starts and is declared at ``scheduled_for``,
-not at its announcement (``created_at``, often days before), and it carries
-``extra["statuspage"]["kind"] == "maintenance"`` so that it can be told apart
-from incidents.
+not at its announcement (``created_at``, often days before), and its
+``incident.kind`` is ``"maintenance"`` so that tables and statistics tell it
+apart from incidents (and leave it out of incident statistics by default).
 
 An affected component without a ``code`` is Statuspage's placeholder "No
 components were affected by this update." and names no service. A component
@@ -72,6 +76,8 @@ from incidentkit.formats._reader import (
     incident_extra,
 )
 from incidentkit.records.schema import (
+    INCIDENT,
+    MAINTENANCE,
     Communication,
     Event,
     EventType,
@@ -235,12 +241,10 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
     maintenance = _is_maintenance(impact, scheduled_for)
     declared_at = created_at
     trigger = created_at if started_at is None else started_at
-    if maintenance:
-        source["kind"] = "maintenance"
-        if scheduled_for is not None:
-            # The announcement (created_at, started_at) comes days before the
-            # work; the window starts at scheduled_for.
-            declared_at = trigger = scheduled_for
+    if maintenance and scheduled_for is not None:
+        # The announcement (created_at, started_at) comes days before the
+        # work; the window starts at scheduled_for.
+        declared_at = trigger = scheduled_for
     events = [Event(timestamp=trigger, type=EventType.TRIGGER)]
     communications = []
     mitigated = False
@@ -292,6 +296,7 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
             declared_at=declared_at,
             resolved_at=resolved_at,
             affected_services=_service_names(services),
+            kind=MAINTENANCE if maintenance else INCIDENT,
             extra=incident_extra("statuspage", source),
         ),
         events=tuple(events),

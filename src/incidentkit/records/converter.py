@@ -548,8 +548,12 @@ def _unstructure_class_factory(
 ) -> Callable[[Any], dict[str, Any]]:
     # None fields are left out (absent and null read the same); empty lists
     # and dicts are written, so that a document that had them gets them back.
+    # A text default (Incident.kind's "incident") is left out too: documents
+    # written before the field existed stay as they were.
     overrides: dict[str, Any] = {
-        field.name: override(omit_if_default=field.default is None)
+        field.name: override(
+            omit_if_default=field.default is None or isinstance(field.default, str)
+        )
         for field in attrs.fields(cls)
         if field.name != "extra"
     }

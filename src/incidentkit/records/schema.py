@@ -37,6 +37,9 @@ from incidentkit._frozen import FrozenMapping, freeze
 from incidentkit.records.labels import severity_level
 
 __all__ = [
+    "INCIDENT",
+    "INCIDENT_KINDS",
+    "MAINTENANCE",
     "ActionItem",
     "Communication",
     "Context",
@@ -103,6 +106,23 @@ def _count(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
         )
 
 
+#: ``Incident.kind`` of an unplanned incident (the default).
+INCIDENT: Final = "incident"
+#: ``Incident.kind`` of planned work (a Statuspage scheduled maintenance):
+#: measured over its window, and left out of incident statistics by default.
+MAINTENANCE: Final = "maintenance"
+#: Every value ``Incident.kind`` takes.
+INCIDENT_KINDS: Final = (INCIDENT, MAINTENANCE)
+
+
+def _kind(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in INCIDENT_KINDS:
+        raise ValueError(
+            f"{attribute.name} must be one of {', '.join(map(repr, INCIDENT_KINDS))}, "
+            f"got {value!r}"
+        )
+
+
 _percentage = _finite_in(0.0, 100.0)
 _non_negative = _finite_in(0.0, math.inf)
 
@@ -163,6 +183,10 @@ class Incident:
         commander: The incident commander's name.
         service: The service the incident is about.
         affected_services: Other services that were affected.
+        kind: ``"incident"`` (the default: a document without ``kind`` is
+            an incident, and one is written without it) or
+            ``"maintenance"``, planned work such as a Statuspage scheduled
+            maintenance, which statistics leave out by default.
     """
 
     id: str
@@ -174,12 +198,18 @@ class Incident:
     commander: str | None = None
     service: str | None = None
     affected_services: tuple[str, ...] = ()
+    kind: str = attrs.field(default=INCIDENT, validator=_kind)
     extra: Mapping[str, JSONValue] = _extra()
 
     @property
     def severity_level(self) -> int | None:
         """The numeric level of :attr:`severity` under the default labels."""
         return severity_level(self.severity)
+
+    @property
+    def is_maintenance(self) -> bool:
+        """Whether the record is planned work, not an incident (see :attr:`kind`)."""
+        return self.kind == MAINTENANCE
 
 
 @attrs.frozen

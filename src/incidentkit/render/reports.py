@@ -243,6 +243,7 @@ def group_stats_report(stats: GroupStats, *, seconds: bool | None = None) -> Rep
         rows.append(row)
     if any(int(count) == 0 for count in stats.count[: len(rows)]):
         notes.insert(0, NO_VALUE_NOTE)
+    _left_out(stats, notes)
     part = Section("", notes=notes)
     part.table(
         (_key_header(stats), "count", "missing", *counts, *_GROUP_STATS),
@@ -251,6 +252,14 @@ def group_stats_report(stats: GroupStats, *, seconds: bool | None = None) -> Rep
     )
     title = _title(str(column) if column else "Group statistics", stats)
     return Report(title, _groups_detail(len(labels)), sections=[part])
+
+
+def _left_out(stats: object, notes: list[str]) -> None:
+    """The rows ``maintenance=`` left out of a statistic, said in a note."""
+    # A look-alike built by hand may have no note.
+    note = getattr(stats, "note", None)
+    if isinstance(note, str):
+        notes.append(note)
 
 
 def _interval(stats: BootstrapStats | IntervalStats, i: int, as_time: bool) -> str:
@@ -300,6 +309,7 @@ def bootstrap_stats_report(stats: BootstrapStats) -> Report:
         for i, label in enumerate(labels)
     ]
     _reasons(stats, labels, notes)
+    _left_out(stats, notes)
     part = Section("", notes=notes)
     part.table(
         (_key_header(stats), "count", stats.stat, f"{stats.confidence:.0%} CI"),
@@ -344,6 +354,7 @@ def interval_stats_report(stats: IntervalStats) -> Report:
             )
         )
     _reasons(stats, labels, notes)
+    _left_out(stats, notes)
     part = Section("", notes=notes)
     part.table(
         (
@@ -409,6 +420,7 @@ def survival_stats_report(stats: SurvivalStats) -> Report:
             f"{NOT_REACHED}: too many of the group are still open to say by when "
             "that share of it ends",
         )
+    _left_out(stats, notes)
     part = Section("", notes=notes)
     part.table(
         (
@@ -480,6 +492,7 @@ def coverage_stats_report(stats: CoverageStats) -> Report:
     ]
     if overdue:
         header.extend(["overdue", "with overdue"])
+    _left_out(stats, notes)
     part = Section("", notes=notes)
     part.table(header, rows, (False, *([True] * (len(header) - 1))))
     title = _title("Action-item coverage", stats)

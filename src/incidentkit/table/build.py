@@ -60,7 +60,7 @@ MILESTONE_COLUMNS: Final[Mapping[str, str]] = types.MappingProxyType(
     {name: f"{name}_at" for name in MILESTONE_NAMES}
 )
 #: Columns stored as integer codes plus a label array.
-CATEGORICAL_COLUMNS: Final = ("severity_label", "service", "status")
+CATEGORICAL_COLUMNS: Final = ("severity_label", "service", "status", "kind")
 #: The ``severity`` of a row whose label maps to no level.
 UNKNOWN_LEVEL: Final = -1
 #: Every span column: the figures, then the phases.
@@ -236,6 +236,9 @@ def chunk(
             "severity_label": list(columns.severity),
             "service": columns.service,
             "status": list(columns.status),
+            # Incident.kind itself: the record path and the decoder's twins
+            # (which take the field's default from the schema) read one field.
+            "kind": list(columns.kind),
         },
         times={MILESTONE_COLUMNS[name]: found[name] for name in MILESTONE_NAMES},
         impact=impact.score,
@@ -330,7 +333,7 @@ def assemble(
     )
     columns["severity"] = narrow(level_of[codes])
     columns["severity_label"], labels["severity_label"] = codes, label_array
-    for name in ("service", "status"):
+    for name in ("service", "status", "kind"):
         texts = [value for part in chunks for value in part.categorical[name]]
         columns[name], labels[name] = _categories(texts)
     times = {

@@ -34,6 +34,7 @@ from incidentkit.table.grouping import (
     _float_column,
     _sorted_groups,
 )
+from incidentkit.table.results import kind_note
 
 __all__ = [
     "CHANGES",
@@ -107,6 +108,11 @@ class Comparison:
             when not asked for.
         reason: Why the difference and the ratio have no interval
             (``"too few incidents: ..."``), else ``None``.
+        maintenance: What ``maintenance=`` of
+            :func:`incidentkit.table.frame.compare` was.
+        left_out_a: Rows of ``a`` that ``maintenance=`` left out
+            (maintenances by default); said in :meth:`summary`.
+        left_out_b: Rows of ``b`` left out.
     """
 
     column: str | None
@@ -128,6 +134,9 @@ class Comparison:
     unit: str | None = None
     detectable: DetectableChange | None = None
     reason: str | None = None
+    maintenance: str = "include"
+    left_out_a: int = 0
+    left_out_b: int = 0
 
     @property
     def significant(self) -> bool:
@@ -182,6 +191,10 @@ class Comparison:
             )
         if self.detectable is not None:
             lines.append(self.detectable.summary())
+        for name, left_out in (("a", self.left_out_a), ("b", self.left_out_b)):
+            note = kind_note(self.maintenance, left_out)
+            if note is not None:
+                lines.append(f"{name}: {note}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -66,7 +66,7 @@ from incidentkit.figures.columns import NAT as _NAT
 from incidentkit.figures.columns import seconds as _seconds
 from incidentkit.figures.policy import DEFAULT_POLICY, Policy
 from incidentkit.records import io as _io
-from incidentkit.records.schema import IncidentRecord
+from incidentkit.records.schema import MAINTENANCE, IncidentRecord
 from incidentkit.table import build as _build
 from incidentkit.table import interchange as _interchange
 from incidentkit.table import verbs as _verbs
@@ -82,7 +82,12 @@ from incidentkit.table.build import as_of_moment as _as_of_moment
 from incidentkit.table.build import narrow as _narrow
 from incidentkit.table.build import readonly as _readonly
 from incidentkit.table.periods import PERIODS, period_keys, period_labels, zone
-from incidentkit.table.results import _ByGroup, _import_pandas, _python
+from incidentkit.table.results import (
+    MAINTENANCE_CHOICES,
+    _ByGroup,
+    _import_pandas,
+    _python,
+)
 from incidentkit.table.stats import (
     STATS,
     BootstrapStats,
@@ -732,6 +737,75 @@ class IncidentTable:
         grouping = Grouping._trusted(codes, n_groups, sizes.astype(np.int64))
         return grouping, _readonly(groups), (name,)
 
+    def maintenance_rows(self) -> NDArray[np.bool_]:
+        """A mask of the rows that are maintenances (``kind`` is ``"maintenance"``).
+
+        Example:
+            >>> import attrs
+            >>> import incidentkit as ik
+            >>> rec = ik.example()
+            >>> planned = attrs.evolve(
+            ...     rec, incident=attrs.evolve(rec.incident, kind="maintenance"))
+            >>> IncidentTable.from_records([rec, planned]).maintenance_rows().tolist()
+            [False, True]
+        """
+        cached = self._cache.get("maintenance_rows")
+        if cached is None:
+            # Every statistic asks; the table never changes, so once is enough.
+            codes, labels = self.codes("kind")
+            cached = _readonly(np.isin(codes, np.flatnonzero(labels == MAINTENANCE)))
+            self._cache["maintenance_rows"] = cached
+        return cached
+
+    def _left_out_rows(self, maintenance: str) -> NDArray[np.bool_] | None:
+        """The rows ``maintenance=`` leaves out of a statistic (``None``: none)."""
+        choice(maintenance, MAINTENANCE_CHOICES, "maintenance")
+        if maintenance == "include":
+            return None
+        if "kind" not in self:
+            # A selection without the column cannot tell maintenances apart:
+            # guessing "none" would fold them into the figures unseen.
+            raise ValidationError(
+                [
+                    f"maintenance: {maintenance!r} needs the kind column, which "
+                    "this table does not have; select() it, or pass "
+                    "maintenance='include'"
+                ]
+            )
+        rows = self.maintenance_rows()
+        return rows if maintenance == "exclude" else ~rows
+
+    def _statistics_grouping(
+        self, by: By, tz: object, maintenance: str
+    ) -> tuple[Grouping, NDArray[Any], tuple[str, ...], int]:
+        """The grouping of a statistic under ``maintenance=``, and the rows left out.
+
+        Every statistic reads its rows through this one rule: rows left out
+        belong to no group, a group that only they formed is dropped, and
+        their number goes into the result (never left out silently).
+        """
+        choice(maintenance, MAINTENANCE_CHOICES, "maintenance")
+        grouping, groups, keys = self._grouping(by, tz)
+        out = self._left_out_rows(maintenance)
+        left_out = 0 if out is None else int(np.count_nonzero(out))
+        if not left_out:
+            return grouping, groups, keys, 0
+        assert out is not None
+        n = grouping.n_groups
+        codes = grouping.codes.copy()
+        codes[out] = n
+        # The whole table is one group even when empty, as without a kind.
+        present = np.flatnonzero(
+            np.bincount(codes, minlength=n + 1)[:n] > 0 if keys else np.ones(n, bool)
+        )
+        lookup = np.full(n + 1, present.size, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        codes = lookup[codes]
+        kept = Grouping._trusted(
+            codes, present.size, np.bincount(codes, minlength=present.size + 1)
+        )
+        return kept, _readonly(groups[present]), keys, left_out
+
     def _kind(self, name: str) -> str:
         """What a column holds, as error messages name it."""
         if name == "id":
@@ -783,6 +857,7 @@ class IncidentTable:
         tz: str | tzinfo | None = None,
         method: Literal["auto", "sort", "select"] = "auto",
         keep_negative: bool = False,
+        maintenance: Literal["exclude", "include", "only"] = "exclude",
     ) -> GroupStats:
         """Count, mean, median, p90, p95, min and max of a column by group.
 
@@ -806,6 +881,11 @@ class IncidentTable:
             keep_negative: Use negative durations (and user-minutes) in the
                 statistics. By default they are left out and counted as
                 ``invalid``: they are data errors.
+            maintenance: ``"exclude"`` (the default) leaves maintenances
+                (rows whose ``kind`` is ``"maintenance"``) out: they are
+                planned work, not incidents. ``"include"`` counts them with
+                the incidents, ``"only"`` reads them alone. The result's
+                ``left_out`` says how many rows were left out.
 
         Returns:
             One row per group present, groups sorted; ``count`` is the number
@@ -828,7 +908,9 @@ class IncidentTable:
             True
         """
         values = self._numbers(column)
-        grouping, groups, keys = self._grouping(by, tz)
+        grouping, groups, keys, left_out = self._statistics_grouping(
+            by, tz, maintenance
+        )
         summary = grouped_summary(
             values,
             grouping,
@@ -851,6 +933,8 @@ class IncidentTable:
             min=summary.min,
             max=summary.max,
             method=summary.method,
+            maintenance=maintenance,
+            left_out=left_out,
         )
 
     def bootstrap(
@@ -865,6 +949,7 @@ class IncidentTable:
         confidence: float = 0.95,
         min_count: int | None = None,
         keep_negative: bool = False,
+        maintenance: Literal["exclude", "include", "only"] = "exclude",
     ) -> BootstrapStats:
         """A statistic by group with its bootstrap confidence interval.
 
@@ -891,6 +976,7 @@ class IncidentTable:
                 :data:`~incidentkit.table.stats.BOOTSTRAP_MIN_COUNT` of the
                 statistic by default.
             keep_negative: As for :meth:`group_stats`.
+            maintenance: As for :meth:`group_stats`.
 
         Example:
             >>> import incidentkit as ik
@@ -907,7 +993,9 @@ class IncidentTable:
         # Checked here, before a list is hashed deep in the statistics.
         choice(stat, STATS, "stat")
         values = self._aggregated(column, keep_negative)
-        grouping, groups, keys = self._grouping(by, tz)
+        grouping, groups, keys, left_out = self._statistics_grouping(
+            by, tz, maintenance
+        )
         found = grouped_bootstrap(
             values,
             grouping,
@@ -929,6 +1017,8 @@ class IncidentTable:
             reason=found.reason,
             confidence=float(confidence),
             n=int(n),
+            maintenance=maintenance,
+            left_out=left_out,
         )
 
     def intervals(
@@ -944,6 +1034,7 @@ class IncidentTable:
         seed: int | np.random.Generator | None = None,
         min_count: int | None = None,
         keep_negative: bool = False,
+        maintenance: Literal["exclude", "include", "only"] = "exclude",
     ) -> IntervalStats:
         """A statistic by group with an interval that covers what it claims.
 
@@ -968,6 +1059,7 @@ class IncidentTable:
             seed: Seed of the bootstrap.
             min_count: Smallest group given a bootstrap interval.
             keep_negative: As for :meth:`group_stats`.
+            maintenance: As for :meth:`group_stats`.
 
         Example:
             >>> import incidentkit as ik
@@ -981,7 +1073,9 @@ class IncidentTable:
             True
         """
         values = self._aggregated(column, keep_negative)
-        grouping, groups, keys = self._grouping(by, tz)
+        grouping, groups, keys, left_out = self._statistics_grouping(
+            by, tz, maintenance
+        )
         found = grouped_intervals(
             values,
             grouping,
@@ -1005,6 +1099,8 @@ class IncidentTable:
             reason=found.reason,
             confidence=float(confidence),
             method=found.method,
+            maintenance=maintenance,
+            left_out=left_out,
         )
 
     def survival(
@@ -1015,6 +1111,7 @@ class IncidentTable:
         tz: str | tzinfo | None = None,
         as_of: date | datetime | None = None,
         keep_negative: bool = False,
+        maintenance: Literal["exclude", "include", "only"] = "exclude",
     ) -> SurvivalStats:
         """Kaplan–Meier median and quantiles, counting open incidents as censored.
 
@@ -1037,6 +1134,7 @@ class IncidentTable:
             keep_negative: Use negative durations (ended before they
                 started) in the estimate. By default they are left out and
                 counted as ``invalid``: they are data errors.
+            maintenance: As for :meth:`group_stats`.
 
         Raises:
             ValidationError: When an incident is open and there is no
@@ -1067,6 +1165,10 @@ class IncidentTable:
         end = self._columns[MILESTONE_COLUMNS[end_name]].view(np.int64)
         observed = (start != _NAT) & (end != _NAT)
         open_rows = (start != _NAT) & (end == _NAT) & ~self._columns["resolved"]
+        out = self._left_out_rows(maintenance)
+        if out is not None:
+            # A row left out needs no age: an open maintenance asks no as_of.
+            open_rows &= ~out
         durations = np.where(observed, self._columns[column], np.nan)
         # An end before the start is a data error: left out unless kept,
         # as in every other summary (see _aggregated).
@@ -1086,15 +1188,17 @@ class IncidentTable:
             # An incident that starts after as_of did not exist yet.
             ages[ages < 0] = np.nan
             durations[open_rows] = ages
-        grouping, groups, keys = self._grouping(by, tz)
+        grouping, groups, keys, left_out = self._statistics_grouping(
+            by, tz, maintenance
+        )
         km = grouped_kaplan_meier(durations, observed, grouping)
         n_groups = grouping.n_groups
         sizes = grouping.sizes[:n_groups]
         invalid = np.zeros(n_groups, dtype=np.int64)
         if not keep_negative:
-            left_out = grouping.codes[negative]
-            left_out = left_out[left_out < n_groups]
-            invalid = np.bincount(left_out, minlength=n_groups).astype(np.int64)
+            negative_codes = grouping.codes[negative]
+            negative_codes = negative_codes[negative_codes < n_groups]
+            invalid = np.bincount(negative_codes, minlength=n_groups).astype(np.int64)
         shown = None
         if moment is not None:
             shown = moment.isoformat()
@@ -1111,10 +1215,16 @@ class IncidentTable:
             p90=km.quantiles[1],
             p95=km.quantiles[2],
             as_of=shown,
+            maintenance=maintenance,
+            left_out=left_out,
         )
 
     def action_item_coverage(
-        self, by: By = None, *, tz: str | tzinfo | None = None
+        self,
+        by: By = None,
+        *,
+        tz: str | tzinfo | None = None,
+        maintenance: Literal["exclude", "include", "only"] = "exclude",
     ) -> CoverageStats:
         """Action-item coverage by group: who has every required type.
 
@@ -1126,6 +1236,7 @@ class IncidentTable:
         Args:
             by: As for :meth:`group_stats`.
             tz: As for :meth:`group_stats`.
+            maintenance: As for :meth:`group_stats`.
 
         Example:
             >>> import incidentkit as ik
@@ -1139,7 +1250,9 @@ class IncidentTable:
             >>> print(cov.share.round(2))
             [... nan]
         """
-        grouping, groups, keys = self._grouping(by, tz)
+        grouping, groups, keys, left_out = self._statistics_grouping(
+            by, tz, maintenance
+        )
         policy = self._settings.policy.actions
         levels = self._columns["severity"].astype(np.int64)
         distinct = np.unique(levels)
@@ -1195,6 +1308,8 @@ class IncidentTable:
             open_items=total(self._columns["action_items_open"]),
             overdue_items=overdue,
             with_overdue=with_overdue,
+            maintenance=maintenance,
+            left_out=left_out,
         )
 
     def _repr_html_(self) -> str:
@@ -1502,6 +1617,8 @@ class CoverageStats(_ByGroup):
             table has no ``as_of``.
         with_overdue: Incidents with at least one overdue item; ``None``
             without ``as_of``.
+        maintenance: What ``maintenance=`` was.
+        left_out: Rows that ``maintenance=`` left out of every group.
     """
 
     by: tuple[str, ...]
@@ -1515,6 +1632,8 @@ class CoverageStats(_ByGroup):
     open_items: IntArray
     overdue_items: IntArray | None
     with_overdue: IntArray | None
+    maintenance: str = "include"
+    left_out: int = 0
 
     def _columns(self) -> dict[str, NDArray[Any]]:
         columns = self._key_columns()
@@ -1572,6 +1691,7 @@ def compare(
     seed: int | np.random.Generator | None = None,
     confidence: float = 0.95,
     detectable: bool = True,
+    maintenance: Literal["exclude", "include", "only"] = "exclude",
 ) -> Comparison:
     """Whether a statistic of a column differs between two tables, and by how much.
 
@@ -1596,6 +1716,9 @@ def compare(
             sizes could detect with 80% power, simulated on their own values
             (:func:`~incidentkit.table.stats.detectable_change`; a few
             seconds on thousands of incidents).
+        maintenance: As for :meth:`IncidentTable.group_stats`, in each
+            table; the result's ``left_out_a`` and ``left_out_b`` say how
+            many rows were left out.
 
     Raises:
         ValidationError: When either table has no value in the column.
@@ -1606,9 +1729,16 @@ def compare(
                 [f"{name}: expected an IncidentTable, got {type(table).__name__}"]
             )
     choice(stat, STATS, "stat")
-    return compare_samples(
-        a._aggregated(column, keep_negative=False),
-        b._aggregated(column, keep_negative=False),
+    samples = []
+    left_out = []
+    for table in (a, b):
+        values = table._aggregated(column, keep_negative=False)
+        out = table._left_out_rows(maintenance)
+        samples.append(values if out is None else values[~out])
+        left_out.append(0 if out is None else int(np.count_nonzero(out)))
+    found = compare_samples(
+        samples[0],
+        samples[1],
         stat=stat,
         n=n,
         permutations=permutations,
@@ -1617,6 +1747,9 @@ def compare(
         column=column,
         unit="s" if column in _SPANS else None,
         detectable=detectable,
+    )
+    return attrs.evolve(
+        found, maintenance=maintenance, left_out_a=left_out[0], left_out_b=left_out[1]
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import numpy as np
@@ -16,11 +16,43 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "MAINTENANCE_CHOICES",
     "BootstrapStats",
     "GroupStats",
     "IntervalStats",
     "SurvivalStats",
+    "kind_note",
 ]
+
+#: What ``maintenance=`` of a table's statistics takes: leave maintenances
+#: out (the default: they are planned work, not incidents), count them with
+#: the incidents, or read them alone.
+MAINTENANCE_CHOICES: Final = ("exclude", "include", "only")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def kind_note(maintenance: str, left_out: int) -> str | None:
+    """What a result says about the rows ``maintenance=`` left out; ``None``: none.
+
+    Example:
+        >>> kind_note("exclude", 2)
+        "2 maintenances left out (maintenance='include' counts them)"
+        >>> kind_note("only", 1)
+        'maintenances only: 1 incident left out'
+        >>> kind_note("exclude", 0) is None
+        True
+    """
+    if maintenance == "only":
+        return f"maintenances only: {_plural(left_out, 'incident')} left out"
+    if not left_out:
+        return None
+    return (
+        f"{_plural(left_out, 'maintenance')} left out "
+        "(maintenance='include' counts them)"
+    )
 
 
 # --- results by group --------------------------------------------------------
@@ -97,6 +129,16 @@ class _ByGroup:
             )
         return frame
 
+    #: What ``maintenance=`` was, and how many rows it left out of every
+    #: group (each result class declares both as fields).
+    maintenance: str
+    left_out: int
+
+    @property
+    def note(self) -> str | None:
+        """The rows left out by kind, in words (``None`` when none were)."""
+        return kind_note(self.maintenance, self.left_out)
+
     def __str__(self) -> str:
         """The result as text: readable durations, labels and sample sizes."""
         return _display.text(self)
@@ -142,6 +184,10 @@ class GroupStats(_ByGroup):
         max: Largest value.
         method: How the order statistics were found (see
             :mod:`incidentkit.table.stats`).
+        maintenance: What ``maintenance=`` was (``"exclude"``,
+            ``"include"`` or ``"only"``).
+        left_out: Rows that ``maintenance=`` left out of every group
+            (maintenances by default); said in :attr:`note` and ``str()``.
     """
 
     column: str
@@ -159,6 +205,8 @@ class GroupStats(_ByGroup):
     min: FloatArray
     max: FloatArray
     method: str = "sort"
+    maintenance: str = "include"
+    left_out: int = 0
 
     _FIELDS = (
         "count",
@@ -200,6 +248,10 @@ class BootstrapStats(_ByGroup):
             else ``None``.
         confidence: Coverage of the intervals, e.g. 0.95.
         n: Resamples.
+        maintenance: What ``maintenance=`` was (``"exclude"``,
+            ``"include"`` or ``"only"``).
+        left_out: Rows that ``maintenance=`` left out of every group
+            (maintenances by default); said in :attr:`note` and ``str()``.
     """
 
     column: str
@@ -215,6 +267,8 @@ class BootstrapStats(_ByGroup):
     reason: NDArray[Any]
     confidence: float
     n: int
+    maintenance: str = "include"
+    left_out: int = 0
 
     _FIELDS = ("count", "estimate", "low", "high", "reason")
 
@@ -255,6 +309,10 @@ class IntervalStats(_ByGroup):
             else ``None``.
         confidence: The coverage asked for, e.g. 0.95.
         method: ``"order statistics"`` or ``"bootstrap"``.
+        maintenance: What ``maintenance=`` was (``"exclude"``,
+            ``"include"`` or ``"only"``).
+        left_out: Rows that ``maintenance=`` left out of every group
+            (maintenances by default); said in :attr:`note` and ``str()``.
     """
 
     column: str
@@ -269,6 +327,8 @@ class IntervalStats(_ByGroup):
     reason: NDArray[np.object_]
     confidence: float
     method: str
+    maintenance: str = "include"
+    left_out: int = 0
 
     _FIELDS = ("count", "estimate", "low", "high", "reached", "reason")
 
@@ -310,6 +370,10 @@ class SurvivalStats(_ByGroup):
         p90: Duration by which 90% had ended.
         p95: Duration by which 95% had ended.
         as_of: When the open incidents' ages were taken (ISO 8601).
+        maintenance: What ``maintenance=`` was (``"exclude"``,
+            ``"include"`` or ``"only"``).
+        left_out: Rows that ``maintenance=`` left out of every group
+            (maintenances by default); said in :attr:`note` and ``str()``.
     """
 
     column: str
@@ -324,6 +388,8 @@ class SurvivalStats(_ByGroup):
     p90: FloatArray
     p95: FloatArray
     as_of: str | None
+    maintenance: str = "include"
+    left_out: int = 0
 
     _FIELDS = (
         "count",
