@@ -155,6 +155,10 @@ def mutated(draw: st.DrawFn, base: st.SearchStrategy[Doc], *, python: bool) -> D
     """
     doc = copy.deepcopy(draw(base))
     values = (json_like | python_only) if python else json_like
+    # Copies: python_only samples shared objects ({1: "x"}, [{2: 3}]), and a
+    # later step may change what it inserted, which would change that sample
+    # for every later test case (hypothesis then reports a flaky strategy).
+    values = values.map(copy.deepcopy)
     for _ in range(draw(st.integers(min_value=1, max_value=5))):
         paths = _paths(doc)
         path = draw(st.sampled_from(paths))
