@@ -61,16 +61,24 @@ def _family_title(family: str) -> str:
     return family.replace("_", " ").capitalize()  # action_items -> Action items
 
 
-def _not_for(reasons: Mapping[str, str]) -> list[str]:
-    """The formats a rule skips, and why, as Markdown lines."""
-    if not reasons:
-        return []
-    return [
-        "**Not applied** to records imported from (they cannot satisfy it):",
-        "",
-        *[f"- `{source}`: {why}." for source, why in reasons.items()],
-        "",
-    ]
+def _not_for(reasons: Mapping[str, str], kinds: Mapping[str, str]) -> list[str]:
+    """The formats and record kinds a rule skips, and why, as Markdown lines."""
+    lines = []
+    if reasons:
+        lines += [
+            "**Not applied** to records imported from (they cannot satisfy it):",
+            "",
+            *[f"- `{source}`: {why}." for source, why in reasons.items()],
+            "",
+        ]
+    if kinds:
+        lines += [
+            "**Not applied** to records of kind (`incident.kind`):",
+            "",
+            *[f"- `{kind}`: {why}." for kind, why in kinds.items()],
+            "",
+        ]
+    return lines
 
 
 def rules_markdown() -> str:
@@ -132,7 +140,7 @@ def rules_markdown() -> str:
                 "",
                 rule.rationale,
                 "",
-                *_not_for(rule.not_for),
+                *_not_for(rule.not_for, rule.not_for_kinds),
                 "Bad:",
                 "",
                 "```text",

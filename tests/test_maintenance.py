@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import incidentkit as ik
+from incidentkit.checks.rules import Rule, _Catalogue
 from incidentkit.cli import main
 from incidentkit.errors import ValidationError
 from incidentkit.table.frame import IncidentTable, compare, load_table
@@ -229,3 +230,24 @@ def test_the_report_names_a_maintenance(folder, capsys):
     assert "a scheduled maintenance: planned work" in capsys.readouterr().out
     main(["report", str(folder / "0.json")])
     assert "scheduled maintenance" not in capsys.readouterr().out
+
+
+def test_checks_skip_the_rules_a_maintenance_cannot_satisfy():
+    # A resolved SEV2 without action items or a postmortem: an incident owes
+    # both (IK505, IK507); a planned maintenance owes neither.
+    incident = ik.from_dict(doc(1, "2024-05-01T10:00:00Z", "2024-05-01T10:10:00Z"))
+    maintenance = ik.from_dict(
+        doc(2, "2024-05-01T10:00:00Z", "2024-05-01T10:10:00Z", kind="maintenance")
+    )
+    owed = {"IK505", "IK507"}
+    assert owed <= {finding.code for finding in ik.check(incident)}
+    assert not owed & {finding.code for finding in ik.check(maintenance)}
+
+
+def test_a_kind_a_rule_skips_must_be_known_and_explained():
+    declared = Rule(
+        *("IK599", "x-rule", "action_items", "info", "s", "r", "b", "g"),
+        not_for_kinds={"drill": "drills are practice"},
+    )
+    with pytest.raises(ValueError, match="not_for_kinds\\['drill'\\]"):
+        _Catalogue().declare(declared, lambda ctx: iter(()))

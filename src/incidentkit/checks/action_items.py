@@ -175,6 +175,12 @@ def _action_item_priority_unknown(ctx: Context) -> Iterator[tuple[str, str]]:
         "pagerduty": "PagerDuty incidents and their log record no action items",
         "incidentio": "incident.io follow-ups have no type",
     },
+    not_for_kinds={
+        "maintenance": (
+            "a planned maintenance has no failure for detection or prevention "
+            "items to address"
+        ),
+    },
 )
 def _required_action_types_missing(ctx: Context) -> Iterator[tuple[str, str]]:
     # Action items come out of the postmortem: an open incident has none yet.
@@ -257,6 +263,9 @@ def _postmortem_scheduled(rec: IncidentRecord) -> bool:
             "incident.io gives no postmortem date (its postmortem_document_url "
             "is kept in extra)"
         ),
+    },
+    not_for_kinds={
+        "maintenance": "a planned maintenance is not a failure to learn from",
     },
 )
 def _postmortem_not_scheduled(ctx: Context) -> Iterator[tuple[str, str]]:

@@ -114,7 +114,10 @@ def _check_one(
     for code in enabled:
         level = rules.level_of(code)
         assert level is not None
-        if source is not None and source in RULES[code].not_for:
+        declared = RULES[code]
+        if source is not None and source in declared.not_for:
+            continue
+        if rec.incident.kind in declared.not_for_kinds:
             continue
         if code == _UNUSED_SUPPRESSION:
             ctx.raised = frozenset(raised)

@@ -36,6 +36,8 @@ from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
+from incidentkit.records.schema import INCIDENT_KINDS
+
 __all__ = [
     "FAMILIES",
     "IMPLEMENTATIONS",
@@ -84,6 +86,9 @@ class Rule:
         not_for: Source format (``"statuspage"``...) → why records imported
             from it cannot satisfy the rule; the rule does not run on them
             (see :func:`incidentkit.formats.source_format`).
+        not_for_kinds: Record kind (``"maintenance"``) → why the rule does
+            not apply to records of that kind (``incident.kind``); the rule
+            does not run on them.
     """
 
     code: str
@@ -95,6 +100,9 @@ class Rule:
     bad: str
     good: str
     not_for: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_read_only, hash=False
+    )
+    not_for_kinds: Mapping[str, str] = attrs.field(
         factory=dict, converter=_read_only, hash=False
     )
 
@@ -165,6 +173,12 @@ class _Catalogue:
         for source, why in declared.not_for.items():
             if not why.strip():
                 yield f"not_for[{source!r}] needs a format name and why"
+        for kind, why in declared.not_for_kinds.items():
+            if kind not in INCIDENT_KINDS or not why.strip():
+                yield (
+                    f"not_for_kinds[{kind!r}] needs one of "
+                    f"{', '.join(INCIDENT_KINDS)} and why"
+                )
 
     def close(self) -> None:
         """Refuse further declarations: the catalogue is complete."""
@@ -185,6 +199,7 @@ def rule(
     bad: str,
     good: str,
     not_for: Mapping[str, str] | None = None,
+    not_for_kinds: Mapping[str, str] | None = None,
 ) -> Callable[[_F], _F]:
     """Declare the rule a function implements, and add it to :data:`RULES`.
 
@@ -216,7 +231,16 @@ def rule(
                 ...
     """
     declared = Rule(
-        code, name, family, level, summary, rationale, bad, good, not_for or {}
+        code,
+        name,
+        family,
+        level,
+        summary,
+        rationale,
+        bad,
+        good,
+        not_for or {},
+        not_for_kinds or {},
     )
 
     def register(function: _F) -> _F:
