@@ -82,9 +82,10 @@ def test_incident_fields():
         "source": {"format": "statuspage"},
         "statuspage": {"shortlink": "https://stspg.io/abc", "page_id": "page1"},
     }
+    # One component (incident_doc's "API"): it is the service.
+    assert rec.incident.service == "API"
     # Statuspage has nothing for these: they stay empty, not invented.
     assert rec.incident.commander is None
-    assert rec.incident.service is None
     assert rec.impact is None
     assert rec.resolution is None
     assert rec.action_items == ()
@@ -445,6 +446,7 @@ def test_a_corpus_incident_checked_by_hand(corpus, loaded):
     # same component (code br0l2tvcx85d) as "GitHub Actions": one service,
     # named as components[] names it.
     assert rec.incident.affected_services == ("Actions",)
+    assert rec.incident.service == "Actions"
     assert [
         (str(e.type), e.timestamp, e.metadata.get("status")) for e in rec.events
     ] == [
@@ -585,6 +587,8 @@ def test_real_incident_00km0kwpz23b():
     assert durations.time_to_resolve.total_seconds() == 4203.404
     assert durations.time_to_mitigate is None
     assert rec.incident.affected_services == ("Git Operations", "Actions")
+    # Two components: no one service to count it under, none picked.
+    assert rec.incident.service is None
 
 
 @pytest.mark.parametrize(
@@ -706,3 +710,26 @@ def test_a_summary_lists_its_incidents_then_its_maintenances():
         )
         is None
     )
+
+
+def test_the_real_fixtures_group_by_component():
+    # The githubstatus.com fixtures, read from the raw JSON here: the
+    # distinct components (components[].id, and the updates'
+    # affected_components[].code); one is the service, several none.
+    paths = sorted(FIXTURES.glob("*.json"))
+    expected = []
+    for path in paths:
+        raw = json.loads(path.read_text(encoding="utf-8"))["incident"]
+        names = {c["id"]: c["name"] for c in raw.get("components") or []}
+        for update in raw["incident_updates"]:
+            for component in update.get("affected_components") or []:
+                if component.get("code"):
+                    names.setdefault(component["code"], component["name"])
+        expected.append(next(iter(names.values())) if len(names) == 1 else None)
+    # 00km0kwpz23b has two (Git Operations, Actions): not every row has one.
+    assert None in expected
+    assert any(expected)
+    table = ik.load_table(paths, format="statuspage")
+    assert table["service"].tolist() == expected
+    stats = table.group_stats("time_to_resolve", by="service")
+    assert int(stats.count.sum()) == sum(name is not None for name in expected)

@@ -909,6 +909,14 @@ def test_missing_service_and_unknown_severity():
     stats = table.group_stats("time_to_resolve", by="severity")
     assert stats.groups.tolist() == [1]
     assert stats.count.tolist() == [2]
+    # ...and are counted, and said, never dropped silently.
+    assert stats.ungrouped == 1
+    assert stats.note == "1 incident without a severity, in no group"
+    assert "1 incident without a severity, in no group" in str(stats)
+    assert "1 incident without a severity" in stats._repr_html_()
+    by_service = table.bootstrap("time_to_resolve", by="service", n=10, seed=1)
+    assert by_service.ungrouped == 1
+    assert table.group_stats("time_to_resolve").ungrouped == 0
     assert table.group_stats("time_to_resolve", by="service").count.tolist() == [2]
 
 

@@ -29,7 +29,9 @@ the first ``monitoring`` update, and the   a ``mitigation`` event each
 first after each ``investigating`` or
 ``identified`` one (else ``monitoring_at``)
 ``components[]`` and the updates'          ``incident.affected_services``, one
-``affected_components[]`` names            name per component (``id`` / ``code``)
+``affected_components[]`` names            name per component (``id`` / ``code``);
+                                           ``incident.service`` when there is
+                                           exactly one (else ``None``)
 ``scheduled_for`` set, or ``impact``       ``incident.kind`` ``"maintenance"``
 ``maintenance``                            (else ``"incident"``)
 ``shortlink``, ``page_id``, the page's     ``incident.extra["statuspage"]``
@@ -287,6 +289,7 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
     # A trigger given by started_at can come after the first updates.
     events.sort(key=lambda event: event.timestamp)
 
+    affected = _service_names(services)
     return IncidentRecord(
         incident=Incident(
             id=incident_id,
@@ -295,7 +298,10 @@ def from_statuspage(data: object, *, assume_utc: bool = False) -> IncidentRecord
             status=status,
             declared_at=declared_at,
             resolved_at=resolved_at,
-            affected_services=_service_names(services),
+            # The component is the service dimension; an incident of several
+            # components has no one service to be counted under.
+            service=affected[0] if len(affected) == 1 else None,
+            affected_services=affected,
             kind=MAINTENANCE if maintenance else INCIDENT,
             extra=incident_extra("statuspage", source),
         ),

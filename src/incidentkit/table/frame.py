@@ -84,6 +84,7 @@ from incidentkit.table.build import readonly as _readonly
 from incidentkit.table.periods import PERIODS, period_keys, period_labels, zone
 from incidentkit.table.results import (
     MAINTENANCE_CHOICES,
+    RowsLeftOut,
     _ByGroup,
     _import_pandas,
     _python,
@@ -777,19 +778,25 @@ class IncidentTable:
 
     def _statistics_grouping(
         self, by: By, tz: object, maintenance: str
-    ) -> tuple[Grouping, NDArray[Any], tuple[str, ...], int]:
+    ) -> tuple[Grouping, NDArray[Any], tuple[str, ...], RowsLeftOut]:
         """The grouping of a statistic under ``maintenance=``, and the rows left out.
 
         Every statistic reads its rows through this one rule: rows left out
         belong to no group, a group that only they formed is dropped, and
-        their number goes into the result (never left out silently).
+        their number goes into the result (never left out silently), as does
+        the number of rows without a key, which are in no group either.
         """
         choice(maintenance, MAINTENANCE_CHOICES, "maintenance")
         grouping, groups, keys = self._grouping(by, tz)
         out = self._left_out_rows(maintenance)
         left_out = 0 if out is None else int(np.count_nonzero(out))
         if not left_out:
-            return grouping, groups, keys, 0
+            return (
+                grouping,
+                groups,
+                keys,
+                RowsLeftOut(maintenance, 0, grouping.unassigned),
+            )
         assert out is not None
         n = grouping.n_groups
         codes = grouping.codes.copy()
@@ -804,7 +811,8 @@ class IncidentTable:
         kept = Grouping._trusted(
             codes, present.size, np.bincount(codes, minlength=present.size + 1)
         )
-        return kept, _readonly(groups[present]), keys, left_out
+        accounting = RowsLeftOut(maintenance, left_out, kept.unassigned - left_out)
+        return kept, _readonly(groups[present]), keys, accounting
 
     def _kind(self, name: str) -> str:
         """What a column holds, as error messages name it."""
@@ -908,7 +916,7 @@ class IncidentTable:
             True
         """
         values = self._numbers(column)
-        grouping, groups, keys, left_out = self._statistics_grouping(
+        grouping, groups, keys, accounting = self._statistics_grouping(
             by, tz, maintenance
         )
         summary = grouped_summary(
@@ -933,8 +941,7 @@ class IncidentTable:
             min=summary.min,
             max=summary.max,
             method=summary.method,
-            maintenance=maintenance,
-            left_out=left_out,
+            **accounting.fields(),
         )
 
     def bootstrap(
@@ -993,7 +1000,7 @@ class IncidentTable:
         # Checked here, before a list is hashed deep in the statistics.
         choice(stat, STATS, "stat")
         values = self._aggregated(column, keep_negative)
-        grouping, groups, keys, left_out = self._statistics_grouping(
+        grouping, groups, keys, accounting = self._statistics_grouping(
             by, tz, maintenance
         )
         found = grouped_bootstrap(
@@ -1017,8 +1024,7 @@ class IncidentTable:
             reason=found.reason,
             confidence=float(confidence),
             n=int(n),
-            maintenance=maintenance,
-            left_out=left_out,
+            **accounting.fields(),
         )
 
     def intervals(
@@ -1073,7 +1079,7 @@ class IncidentTable:
             True
         """
         values = self._aggregated(column, keep_negative)
-        grouping, groups, keys, left_out = self._statistics_grouping(
+        grouping, groups, keys, accounting = self._statistics_grouping(
             by, tz, maintenance
         )
         found = grouped_intervals(
@@ -1099,8 +1105,7 @@ class IncidentTable:
             reason=found.reason,
             confidence=float(confidence),
             method=found.method,
-            maintenance=maintenance,
-            left_out=left_out,
+            **accounting.fields(),
         )
 
     def survival(
@@ -1188,7 +1193,7 @@ class IncidentTable:
             # An incident that starts after as_of did not exist yet.
             ages[ages < 0] = np.nan
             durations[open_rows] = ages
-        grouping, groups, keys, left_out = self._statistics_grouping(
+        grouping, groups, keys, accounting = self._statistics_grouping(
             by, tz, maintenance
         )
         km = grouped_kaplan_meier(durations, observed, grouping)
@@ -1215,8 +1220,7 @@ class IncidentTable:
             p90=km.quantiles[1],
             p95=km.quantiles[2],
             as_of=shown,
-            maintenance=maintenance,
-            left_out=left_out,
+            **accounting.fields(),
         )
 
     def action_item_coverage(
@@ -1250,7 +1254,7 @@ class IncidentTable:
             >>> print(cov.share.round(2))
             [... nan]
         """
-        grouping, groups, keys, left_out = self._statistics_grouping(
+        grouping, groups, keys, accounting = self._statistics_grouping(
             by, tz, maintenance
         )
         policy = self._settings.policy.actions
@@ -1308,8 +1312,7 @@ class IncidentTable:
             open_items=total(self._columns["action_items_open"]),
             overdue_items=overdue,
             with_overdue=with_overdue,
-            maintenance=maintenance,
-            left_out=left_out,
+            **accounting.fields(),
         )
 
     def _repr_html_(self) -> str:
@@ -1619,6 +1622,7 @@ class CoverageStats(_ByGroup):
             without ``as_of``.
         maintenance: What ``maintenance=`` was.
         left_out: Rows that ``maintenance=`` left out of every group.
+        ungrouped: Rows without a key value, in no group.
     """
 
     by: tuple[str, ...]
@@ -1634,6 +1638,7 @@ class CoverageStats(_ByGroup):
     with_overdue: IntArray | None
     maintenance: str = "include"
     left_out: int = 0
+    ungrouped: int = 0
 
     def _columns(self) -> dict[str, NDArray[Any]]:
         columns = self._key_columns()

@@ -20,6 +20,7 @@ __all__ = [
     "BootstrapStats",
     "GroupStats",
     "IntervalStats",
+    "RowsLeftOut",
     "SurvivalStats",
     "kind_note",
 ]
@@ -32,6 +33,26 @@ MAINTENANCE_CHOICES: Final = ("exclude", "include", "only")
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+@attrs.frozen
+class RowsLeftOut:
+    """The rows of a table a grouped statistic did not count, and why.
+
+    Attributes:
+        maintenance: What ``maintenance=`` was.
+        left_out: Rows that ``maintenance=`` left out.
+        ungrouped: Rows without a value for a key (no service, an unknown
+            severity...), which belong to no group.
+    """
+
+    maintenance: str
+    left_out: int
+    ungrouped: int
+
+    def fields(self) -> dict[str, Any]:
+        """The result fields of the same names."""
+        return attrs.asdict(self)
 
 
 def kind_note(maintenance: str, left_out: int) -> str | None:
@@ -129,15 +150,24 @@ class _ByGroup:
             )
         return frame
 
-    #: What ``maintenance=`` was, and how many rows it left out of every
-    #: group (each result class declares both as fields).
+    #: What ``maintenance=`` was, how many rows it left out of every group,
+    #: and how many rows had no key (each result class declares the three
+    #: as fields).
     maintenance: str
     left_out: int
+    ungrouped: int
 
     @property
     def note(self) -> str | None:
-        """The rows left out by kind, in words (``None`` when none were)."""
-        return kind_note(self.maintenance, self.left_out)
+        """The rows no group counts, in words (``None`` when there are none)."""
+        notes = [kind_note(self.maintenance, self.left_out)]
+        if self.ungrouped:
+            keys = " / ".join(self.by)
+            notes.append(
+                f"{_plural(self.ungrouped, 'incident')} without a {keys}, in no group"
+            )
+        said = [note for note in notes if note is not None]
+        return "; ".join(said) if said else None
 
     def __str__(self) -> str:
         """The result as text: readable durations, labels and sample sizes."""
@@ -188,6 +218,8 @@ class GroupStats(_ByGroup):
             ``"include"`` or ``"only"``).
         left_out: Rows that ``maintenance=`` left out of every group
             (maintenances by default); said in :attr:`note` and ``str()``.
+        ungrouped: Rows without a key value, in no group; said in
+            :attr:`note` too.
     """
 
     column: str
@@ -207,6 +239,7 @@ class GroupStats(_ByGroup):
     method: str = "sort"
     maintenance: str = "include"
     left_out: int = 0
+    ungrouped: int = 0
 
     _FIELDS = (
         "count",
@@ -252,6 +285,8 @@ class BootstrapStats(_ByGroup):
             ``"include"`` or ``"only"``).
         left_out: Rows that ``maintenance=`` left out of every group
             (maintenances by default); said in :attr:`note` and ``str()``.
+        ungrouped: Rows without a key value, in no group; said in
+            :attr:`note` too.
     """
 
     column: str
@@ -269,6 +304,7 @@ class BootstrapStats(_ByGroup):
     n: int
     maintenance: str = "include"
     left_out: int = 0
+    ungrouped: int = 0
 
     _FIELDS = ("count", "estimate", "low", "high", "reason")
 
@@ -313,6 +349,8 @@ class IntervalStats(_ByGroup):
             ``"include"`` or ``"only"``).
         left_out: Rows that ``maintenance=`` left out of every group
             (maintenances by default); said in :attr:`note` and ``str()``.
+        ungrouped: Rows without a key value, in no group; said in
+            :attr:`note` too.
     """
 
     column: str
@@ -329,6 +367,7 @@ class IntervalStats(_ByGroup):
     method: str
     maintenance: str = "include"
     left_out: int = 0
+    ungrouped: int = 0
 
     _FIELDS = ("count", "estimate", "low", "high", "reached", "reason")
 
@@ -374,6 +413,8 @@ class SurvivalStats(_ByGroup):
             ``"include"`` or ``"only"``).
         left_out: Rows that ``maintenance=`` left out of every group
             (maintenances by default); said in :attr:`note` and ``str()``.
+        ungrouped: Rows without a key value, in no group; said in
+            :attr:`note` too.
     """
 
     column: str
@@ -390,6 +431,7 @@ class SurvivalStats(_ByGroup):
     as_of: str | None
     maintenance: str = "include"
     left_out: int = 0
+    ungrouped: int = 0
 
     _FIELDS = (
         "count",
