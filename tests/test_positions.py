@@ -42,8 +42,8 @@ def _paths(value: Any, path: str = "") -> dict[str, Any]:
 def _safe(key: str) -> bool:
     # Paths join keys with "." and "[": keys holding them would be ambiguous
     # (findings only ever name the schema's plain keys).
-    # An empty key at the top would be the path of the document itself.
-    return bool(key) and not any(char in key for char in ".[]")
+    # An empty key or "$" at the top would be the path of the document itself.
+    return bool(key) and key != "$" and not any(char in key for char in ".[]")
 
 
 def _plain(value: Any) -> bool:

@@ -261,7 +261,7 @@ def test_where_takes_masks_functions_and_ids() -> None:
     )
     with pytest.raises(ValidationError, match=r"condition: expected 400 true/false"):
         TABLE.where(np.ones(3, dtype=bool))
-    with pytest.raises(ValidationError, match=r"no column 'nope'"):
+    with pytest.raises(ValidationError, match=r"nope: no column or period 'nope'"):
         TABLE.where(nope=1)
 
 

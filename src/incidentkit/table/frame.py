@@ -394,9 +394,13 @@ class IncidentTable:
             >>> codes.tolist(), labels.tolist()
             ([0], ['resolved'])
         """
+        return self._codes(name, "name")
+
+    def _codes(self, name: str, parameter: str) -> tuple[NDArray[Any], NDArray[Any]]:
+        """:meth:`codes`, with errors naming the argument ``name`` came from."""
         if name in self._labels:
             return self._columns[name], self._labels[name]
-        return self._key(name, parameter="name")
+        return self._key(name, parameter=parameter)
 
     def take(
         self, rows: NDArray[Any] | Sequence[int] | Sequence[bool] | slice
@@ -1398,7 +1402,7 @@ class IncidentTable:
                 labels, codes = np.unique(self["id"].astype(str), return_inverse=True)
                 labels = labels.astype(object)
             else:
-                codes, labels = self.codes(name)
+                codes, labels = self._codes(name, name)
             mask &= _verbs.equals_mask(name, wanted, codes, labels)
         return self.take(mask)
 
