@@ -11,9 +11,9 @@ from collections.abc import (
     Mapping,
     ValuesView,
 )
-from typing import Any, Generic, NoReturn, TypeVar, overload
+from typing import Any, Final, Generic, NoReturn, TypeVar, overload
 
-__all__ = ["FrozenMapping", "freeze", "thaw"]
+__all__ = ["EMPTY", "FrozenMapping", "freeze", "thaw"]
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -54,14 +54,16 @@ class FrozenMapping(Mapping[_K, _V], Generic[_K, _V]):
     @classmethod
     def of(cls, mapping: Mapping[_K, _V]) -> FrozenMapping[_K, _V]:
         """A frozen copy of ``mapping``, in its order (itself if already frozen)."""
-        # A dict is ruled out first: isinstance on an ABC is slow for what
-        # it does not match, and every record object passes its mappings
-        # through here.
+        # Exact types first: isinstance on an ABC is slow for what it does
+        # not match, and every record object passes its mappings through
+        # here, most of them frozen already by the converter.
+        if type(mapping) is FrozenMapping:
+            return mapping
         if type(mapping) is dict:
             if not mapping and cls is FrozenMapping:
                 # Most record objects have no unknown keys: one empty
                 # mapping serves them all (it cannot change).
-                return _EMPTY
+                return EMPTY
         elif isinstance(mapping, FrozenMapping):
             return mapping
         return cls(mapping)
@@ -137,7 +139,8 @@ class FrozenMapping(Mapping[_K, _V], Generic[_K, _V]):
         return f"{type(self).__name__}({self._items!r})"
 
 
-_EMPTY: FrozenMapping[Any, Any] = FrozenMapping()
+#: The one empty mapping that record fields without content share.
+EMPTY: Final[FrozenMapping[Any, Any]] = FrozenMapping()
 
 
 def _rebuild(

@@ -33,7 +33,7 @@ from typing import Any, Final
 import attrs
 
 from incidentkit import _display
-from incidentkit._frozen import FrozenMapping, freeze
+from incidentkit._frozen import EMPTY, FrozenMapping, freeze
 from incidentkit.records.labels import severity_level
 
 __all__ = [
@@ -130,7 +130,9 @@ _non_negative = _finite_in(0.0, math.inf)
 def _no_known_keys_in_extra(
     instance: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]
 ) -> None:
-    if not value:
+    # Most record objects have no unknown keys and share the empty mapping:
+    # an identity test spares them a call of its __len__.
+    if value is EMPTY or not value:
         return
     # A document may well have a key named "extra"; only the real fields clash.
     known = {field.name for field in attrs.fields(type(instance))} - {"extra"}
@@ -149,7 +151,7 @@ def _json_array(values: Iterable[JSONValue]) -> tuple[JSONValue, ...]:
 def _json_object() -> Any:
     # The converter hands in frozen mappings, which FrozenMapping.of keeps
     # as they are: loaded values are walked once, by the converter.
-    return attrs.field(factory=dict, converter=FrozenMapping.of)
+    return attrs.field(default=EMPTY, converter=FrozenMapping.of)
 
 
 def _json_values() -> Any:
@@ -158,7 +160,7 @@ def _json_values() -> Any:
 
 def _extra() -> Any:
     return attrs.field(
-        factory=dict,
+        default=EMPTY,
         converter=FrozenMapping.of,
         kw_only=True,
         validator=_no_known_keys_in_extra,
