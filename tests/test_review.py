@@ -633,3 +633,11 @@ def test_the_command_shows_its_settings(source, tmp_path, capsys):
     shown = capsys.readouterr().out
     assert str(tmp_path / "incidentkit.toml") in shown
     assert not (tmp_path / "review-2024Q3.html").exists()
+
+
+def test_a_bad_settings_file_is_a_usage_error(source, tmp_path, capsys):
+    (tmp_path / "incidentkit.toml").write_text('as-of = "someday"\n', encoding="utf-8")
+    assert main(["review", str(source), "--period", "2024Q3"]) == 2
+    err = capsys.readouterr().err
+    assert "incidentkit.toml" in err
+    assert "Traceback" not in err

@@ -175,6 +175,28 @@ def _resolve(
         parser.error("; ".join(f"--{error}" for error in exc.errors))
 
 
+def _resolve_or_exit(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    start: str,
+    out: TextIO,
+    err: TextIO,
+) -> _Run | int:
+    """The run of ``start``, or the exit status when the command ends here.
+
+    It ends on a settings file that is not valid (a usage error, named) and
+    on ``--show-settings`` (the settings are the output).
+    """
+    try:
+        run = _resolve(args, parser, start)
+    except ValidationError as exc:
+        _print_errors(exc, err)
+        return EXIT_USAGE
+    if args.show_settings:
+        return _show_settings(run, out)
+    return run
+
+
 @attrs.define
 class _Runs:
     """Each file's run: its nearest settings file with the options over it.
@@ -314,13 +336,9 @@ def _run_check(
     err: TextIO,
     parser: argparse.ArgumentParser,
 ) -> int:
-    try:
-        run = _resolve(args, parser, args.sources[0])
-    except ValidationError as exc:
-        _print_errors(exc, err)
-        return EXIT_USAGE
-    if args.show_settings:
-        return _show_settings(run, out)
+    run = _resolve_or_exit(args, parser, args.sources[0], out, err)
+    if isinstance(run, int):
+        return run
     as_of, exclude = run.as_of, run.exclude
     sources = _expand(args.sources)
     runs = _Runs(run, _Options.of(args), fixed=bool(args.config or args.isolated))

@@ -27,8 +27,7 @@ from incidentkit.cli.check import (
     _failing,
     _finding_data,
     _level_counts,
-    _resolve,
-    _show_settings,
+    _resolve_or_exit,
 )
 from incidentkit.errors import ValidationError
 from incidentkit.figures.incident import (
@@ -298,13 +297,9 @@ def _run_report(
     err: TextIO,
     parser: argparse.ArgumentParser,
 ) -> int:
-    try:
-        run = _resolve(args, parser, args.file or ".")
-    except ValidationError as exc:
-        _print_errors(exc, err)
-        return EXIT_USAGE
-    if args.show_settings:
-        return _show_settings(run, out)
+    run = _resolve_or_exit(args, parser, args.file or ".", out, err)
+    if isinstance(run, int):
+        return run
     if args.file is None:
         if args.input_format not in ("incidentkit", AUTO):
             err.write(

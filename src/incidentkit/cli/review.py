@@ -8,7 +8,7 @@ from typing import TextIO
 
 from incidentkit.cli._output import EXIT_FAILED, EXIT_OK, _print_errors
 from incidentkit.cli._sources import _load_table, _missing_source
-from incidentkit.cli.check import _resolve, _show_settings
+from incidentkit.cli.check import _resolve_or_exit
 from incidentkit.errors import ValidationError
 from incidentkit.review import parse_period, review
 from incidentkit.table.periods import zone
@@ -90,9 +90,9 @@ def _run_review(
         )
     # The settings nearest the source, as report and check read them: the
     # findings counted and the overdue items are theirs.
-    run = _resolve(args, parser, args.source)
-    if args.show_settings:
-        return _show_settings(run, out)
+    run = _resolve_or_exit(args, parser, args.source, out, err)
+    if isinstance(run, int):
+        return run
     missing = _missing_source(args.source)
     if missing is not None:
         _print_errors(missing, err)
