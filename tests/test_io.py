@@ -578,3 +578,20 @@ def test_an_empty_list_response_is_no_incident(tmp_path):
     source = tmp_path / "empty.json"
     source.write_text('{"incidents": []}')
     assert ik.load_many(source, format="incidentio").records == []
+
+
+def test_a_load_result_prints_its_counts_and_first_problems(tmp_path):
+    # Two bad lines (4 missing fields; not JSON) and 11 more lines missing
+    # their title: 13 documents failed, 4 + 1 + 11 = 16 problems, 10 shown.
+    good = ik.dumps(ik.example()).replace("\n", "")
+    lines = [good, '{"incident": {"id": "x"}}', "not json", good]
+    missing_title = json.loads(good)
+    del missing_title["incident"]["title"]
+    lines += [json.dumps(missing_title)] * 11
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    printed = str(ik.load_many(path, errors="collect")).splitlines()
+    assert printed[0] == "2 records loaded, 13 documents failed"
+    assert printed[1] == f"  {path}:2: incident.title: required field is missing"
+    assert len(printed) == 1 + 10 + 1
+    assert printed[-1] == "  … and 6 more problems (see .errors)"

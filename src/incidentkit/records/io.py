@@ -389,6 +389,32 @@ class LoadResult:
     def __len__(self) -> int:
         return len(self.records)
 
+    def __str__(self) -> str:
+        """How many loaded and failed, with the first problems, one per line.
+
+        Example:
+            >>> result = load_many([example_path()])
+            >>> print(result)
+            1 record loaded, 0 documents failed
+        """
+        loaded = len(self.records)
+        failed = len(self.errors)
+        lines = [
+            f"{loaded:,} record{'' if loaded == 1 else 's'} loaded, "
+            f"{failed:,} document{'' if failed == 1 else 's'} failed"
+        ]
+        problems = [problem for error in self.errors for problem in error.errors]
+        # Enough to see what went wrong; all of them are in .errors.
+        lines += [f"  {problem}" for problem in problems[:_SHOWN_PROBLEMS]]
+        hidden = len(problems) - _SHOWN_PROBLEMS
+        if hidden > 0:
+            lines.append(f"  … and {hidden:,} more problems (see .errors)")
+        return "\n".join(lines)
+
+
+#: How many problems ``str(load_result)`` lists.
+_SHOWN_PROBLEMS: Final = 10
+
 
 #: The largest document :func:`iter_sources` reads (a file, or one line of
 #: a JSONL file): 256 MiB. Incidents are kilobytes; a larger document is a
