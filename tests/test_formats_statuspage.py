@@ -733,3 +733,15 @@ def test_the_real_fixtures_group_by_component():
     assert table["service"].tolist() == expected
     stats = table.group_stats("time_to_resolve", by="service")
     assert int(stats.count.sum()) == sum(name is not None for name in expected)
+
+
+def test_the_table_says_where_rows_came_from():
+    # Imported rows carry their format; a record of incidentkit's own format
+    # none. Both table paths read the same field.
+    paths = sorted(FIXTURES.glob("*.json"))
+    imported = ik.load_table(paths, format="statuspage")
+    assert imported["source"].tolist() == ["statuspage"] * len(paths)
+    records = ik.load_many(paths, format="statuspage").records
+    table = ik.IncidentTable.from_records([*records, ik.example()])
+    assert table["source"].tolist() == ["statuspage"] * len(paths) + [None]
+    assert ik.load_table([ik.example_path()])["source"].tolist() == [None]

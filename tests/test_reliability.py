@@ -37,6 +37,7 @@ from incidentkit.figures.incident import (
     phase_durations,
 )
 from incidentkit.figures.timeline import PHASE_NAMES, Milestones
+from incidentkit.formats import source_format
 from incidentkit.records.converter import MAX_JSON_DEPTH
 from incidentkit.records.schema import (
     MAX_COUNT,
@@ -735,6 +736,7 @@ def expected_row(rec: IncidentRecord, as_of: date | datetime | None) -> dict[str
         "service": rec.incident.service,
         "status": rec.incident.status,
         "kind": rec.incident.kind,
+        "source": source_format(rec),
     }
     for name, moment in durations.milestones.as_dict().items():
         row[f"{name}_at"] = _moment(moment)

@@ -298,6 +298,40 @@ def test_this_quarter_against_the_previous_one(result):
     assert "would be detectable" in text
 
 
+def test_follow_ups_leave_out_sources_that_record_none(table):
+    # Two Statuspage incidents of 2024Q3 beside the hand-built ones: a status
+    # page records no action items, so they are named and left out, and the
+    # follow-up figures are those of the 7 incidents requiring items above.
+    status_page = [
+        {
+            "id": f"sp{n}",
+            "name": "Slow pages",
+            "status": "resolved",
+            "impact": "major",
+            "created_at": f"2024-08-0{n}T10:00:00Z",
+            "resolved_at": f"2024-08-0{n}T11:00:00Z",
+            "incident_updates": [],
+        }
+        for n in (1, 2)
+    ]
+    imported = ik.IncidentTable.from_records(
+        [ik.from_dict(doc, format="statuspage") for doc in status_page],
+        as_of=AS_OF,
+        checks=True,
+    )
+    mixed = review(
+        ik.IncidentTable.concat([table, imported]), "2024Q3", plots=False, seed=1
+    )
+    assert mixed.incidents == 8 + 2
+    assert dict(mixed.untracked_sources) == {"statuspage": 2}
+    assert int(mixed.coverage.requiring[0]) == 7
+    assert int(mixed.coverage.covered[0]) == 3
+    text = str(mixed)
+    assert "2 incidents from statuspage left out: Statuspage records no" in text
+    missing = text[text.index("Missing follow-ups") : text.index("Findings")]
+    assert "sp1" not in missing
+
+
 def test_no_comparison_when_asked_for_none(table):
     alone = review(table, "2024Q3", previous=None, plots=False)
     assert alone.previous is None

@@ -935,8 +935,10 @@ def test_concat(synthetic):
 
 def test_bytes_per_incident(synthetic):
     table = IncidentTable.from_records(synthetic, as_of=AS_OF)
-    # 200 bytes until the kind column, whose int8 codes add one per row.
-    assert table.nbytes / len(table) <= 201
+    # 200 bytes until the kind and source columns, whose int8 codes add one
+    # byte per row each (2,500 rows carry more label overhead per row than
+    # the 100,000 of the performance page).
+    assert table.nbytes / len(table) <= 202
 
 
 def test_exports(synthetic):
@@ -950,7 +952,7 @@ def test_exports(synthetic):
     assert records_[0]["started_at"].endswith("Z")
     as_dict = table.to_dict()
     assert as_dict["time_to_resolve"][0] == table["time_to_resolve"][0]
-    assert repr(table) == "<IncidentTable: 20 incidents, 39 columns>"
+    assert repr(table) == "<IncidentTable: 20 incidents, 40 columns>"
 
 
 def test_the_table_cannot_be_built_directly():

@@ -40,11 +40,13 @@ from typing import Any, Final
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from incidentkit import _display
 from incidentkit import plot as _plot
 from incidentkit._format import MISSING, format_number, format_seconds
 from incidentkit._frozen import FrozenMapping
+from incidentkit.checks.rules import RULES
 from incidentkit.errors import ValidationError
 from incidentkit.render.document import Section, render_markdown, render_text
 from incidentkit.render.html import _e as _escape_html
@@ -299,8 +301,14 @@ class Review:
         not_compared: For each figure not compared, why.
         services: ``time_to_resolve`` by service, or ``None`` without
             incidents.
-        coverage: Action-item coverage of the whole period.
-        per_incident: The same, one group per incident (row order), which
+        follow_up_table: The incidents of the period whose source records
+            action items: all but those of :attr:`untracked_sources`.
+        untracked_sources: Source format → incidents of the period imported
+            from a tool that records no action items (the formats IK505 is
+            not applied to); they are left out of the follow-ups.
+        coverage: Action-item coverage of :attr:`follow_up_table`, or
+            ``None`` when it is empty.
+        per_incident: The same, one group per incident (its row order), which
             names the incidents that lack a required type.
         findings: Level → ``(findings, incidents with one)``, from the
             table's ``check_errors``/``check_warnings`` columns; ``None``
@@ -326,6 +334,8 @@ class Review:
     comparisons: Mapping[str, Comparison]
     not_compared: Mapping[str, str]
     services: GroupStats | None
+    follow_up_table: IncidentTable
+    untracked_sources: Mapping[str, int]
     coverage: CoverageStats | None
     per_incident: CoverageStats | None
     findings: Mapping[str, tuple[int, int]] | None
@@ -505,6 +515,8 @@ def review(
     top = current.take(known).sort("impact_score", descending=True).head(TOP_IMPACT)
     drawn, note = _draw(current, figures) if plots else ({}, None)
     found = _findings(current)
+    untracked, untracked_sources = _untracked(current)
+    tracked = current.take(~untracked)
     return Review(
         period=span,
         previous=before,
@@ -523,9 +535,11 @@ def review(
         services=current.group_stats("time_to_resolve", by="service")
         if len(current)
         else None,
-        coverage=current.action_item_coverage() if len(current) else None,
-        per_incident=current.action_item_coverage(by=np.arange(len(current)))
-        if len(current)
+        follow_up_table=tracked,
+        untracked_sources=FrozenMapping.of(untracked_sources),
+        coverage=tracked.action_item_coverage() if len(tracked) else None,
+        per_incident=tracked.action_item_coverage(by=np.arange(len(tracked)))
+        if len(tracked)
         else None,
         findings=None if found is None else FrozenMapping.of(found),
         top_impact=top,
@@ -533,6 +547,23 @@ def review(
         plots=FrozenMapping.of(drawn),
         plots_note=note,
     )
+
+
+#: The rule whose declaration names the sources that record no action
+#: items (its ``not_for``): their incidents cannot have follow-ups, so the
+#: review leaves them out of the follow-ups instead of listing them all.
+_ACTION_ITEMS_RULE: Final = "IK505"
+
+
+def _untracked(table: IncidentTable) -> tuple[NDArray[np.bool_], dict[str, int]]:
+    """Rows from sources that record no action items, and how many per source."""
+    reasons = RULES[_ACTION_ITEMS_RULE].not_for
+    if "source" not in table or not reasons:
+        return np.zeros(len(table), dtype=bool), {}
+    sources = table["source"]
+    rows = np.isin(sources, np.array(list(reasons), dtype=object))
+    names, counts = np.unique(sources[rows].astype(str), return_counts=True)
+    return rows, dict(zip(names.tolist(), counts.tolist(), strict=True))
 
 
 def _severity_name(level: int) -> str:
@@ -890,9 +921,19 @@ def _services_section(result: Review) -> Section:
 
 def _follow_up_sections(result: Review) -> list[Section]:
     section = Section("Follow-ups (action items)")
+    reasons = RULES[_ACTION_ITEMS_RULE].not_for
+    for source, count in result.untracked_sources.items():
+        noun = "incident" if count == 1 else "incidents"
+        section.notes.append(
+            f"{count:,} {noun} from {source} left out: {reasons[source]}."
+        )
     coverage, rows = result.coverage, result.per_incident
-    assert coverage is not None
-    assert rows is not None
+    if coverage is None or rows is None:
+        section.notes.append(
+            f"No incident of {result.period.label} comes from a source that "
+            "records action items."
+        )
+        return [section]
     requiring, covered = int(coverage.requiring[0]), int(coverage.covered[0])
     overdue = (
         "not judged (no as_of)"
@@ -936,7 +977,7 @@ def _follow_up_sections(result: Review) -> list[Section]:
             "source may not record follow-ups (a status page does not)."
         )
     sections = [section]
-    table = result.table
+    table = result.follow_up_table
     ids = table["id"]
     severity = np.asarray(table["severity"], dtype=np.int64)
     if "action_items_overdue" in table:

@@ -21,6 +21,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from incidentkit.formats import format_in
 from incidentkit.records.schema import EventType
 
 __all__ = [
@@ -167,6 +168,7 @@ class IncidentColumns:
     service: list[str | None]
     status: list[str]
     kind: list[str]
+    source: list[str | None]
     declared_at: IntArray
     resolved_at: IntArray
     events: EventColumns
@@ -188,6 +190,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
     service: list[str | None] = []
     status: list[str] = []
     kind: list[str] = []
+    source: list[str | None] = []
     declared: list[int] = []
     resolved: list[int] = []
     event_row: list[int] = []
@@ -221,6 +224,10 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
         service.append(incident.service)
         status.append(incident.status)
         kind.append(incident.kind)
+        # The decoder's twins have no unknown keys (a document with any goes
+        # through the converter), so no source format either.
+        extra = getattr(incident, "extra", None)
+        source.append(None if not extra else format_in(extra))
         declared.append((incident.declared_at - epoch) // unit)
         end = incident.resolved_at
         resolved.append(NAT if end is None else (end - epoch) // unit)
@@ -275,6 +282,7 @@ def incident_columns(records: Iterable[Any]) -> IncidentColumns:
         service=service,
         status=status,
         kind=kind,
+        source=source,
         declared_at=np.array(declared, dtype=np.int64),
         resolved_at=np.array(resolved, dtype=np.int64),
         events=EventColumns(

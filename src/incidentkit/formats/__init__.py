@@ -29,6 +29,7 @@ from incidentkit.records.schema import IncidentRecord
 __all__ = [
     "IMPORTERS",
     "detect_format",
+    "format_in",
     "from_incidentio",
     "from_pagerduty",
     "from_statuspage",
@@ -70,7 +71,17 @@ def source_format(rec: IncidentRecord) -> str | None:
         >>> source_format(ik.example()) is None
         True
     """
-    source = rec.incident.extra.get(SOURCE_KEY)
+    return format_in(rec.incident.extra)
+
+
+def format_in(extra: Mapping[str, object]) -> str | None:
+    """The source format an incident's unknown keys name (see :func:`source_format`).
+
+    Example:
+        >>> format_in({"source": {"format": "pagerduty"}}), format_in({})
+        ('pagerduty', None)
+    """
+    source = extra.get(SOURCE_KEY)
     if isinstance(source, Mapping):
         name = source.get("format")
         if isinstance(name, str):

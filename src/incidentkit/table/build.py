@@ -60,7 +60,7 @@ MILESTONE_COLUMNS: Final[Mapping[str, str]] = types.MappingProxyType(
     {name: f"{name}_at" for name in MILESTONE_NAMES}
 )
 #: Columns stored as integer codes plus a label array.
-CATEGORICAL_COLUMNS: Final = ("severity_label", "service", "status", "kind")
+CATEGORICAL_COLUMNS: Final = ("severity_label", "service", "status", "kind", "source")
 #: The ``severity`` of a row whose label maps to no level.
 UNKNOWN_LEVEL: Final = -1
 #: Every span column: the figures, then the phases.
@@ -239,6 +239,7 @@ def chunk(
             # Incident.kind itself: the record path and the decoder's twins
             # (which take the field's default from the schema) read one field.
             "kind": list(columns.kind),
+            "source": columns.source,
         },
         times={MILESTONE_COLUMNS[name]: found[name] for name in MILESTONE_NAMES},
         impact=impact.score,
@@ -333,7 +334,7 @@ def assemble(
     )
     columns["severity"] = narrow(level_of[codes])
     columns["severity_label"], labels["severity_label"] = codes, label_array
-    for name in ("service", "status", "kind"):
+    for name in ("service", "status", "kind", "source"):
         texts = [value for part in chunks for value in part.categorical[name]]
         columns[name], labels[name] = _categories(texts)
     times = {
