@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 import incidentkit as ik
 from incidentkit import plot
 from incidentkit.cli import main
+from incidentkit.review import review
 from incidentkit.table.frame import IncidentTable
 from strategies import hostile_records
 
@@ -65,8 +66,11 @@ def _holds(action: Callable[[], Any]) -> Any:
 
 
 def _html(result: object) -> None:
+    """The result's notebook display and its ``str()`` hold, as UTF-8."""
+    # Printed to a terminal or a log as UTF-8: no lone surrogate may reach it.
+    str(result).encode("utf-8")
     render = getattr(result, "_repr_html_", None)
-    if render is None:  # Milestones is shown inside PhaseDurations
+    if render is None:
         return
     html = render()
     assert isinstance(html, str)
@@ -108,6 +112,22 @@ def test_table_and_group_stats_hold(
         stats = _holds(lambda by=by: table.group_stats("time_to_resolve", by=by))
         if stats is not None:
             _html(stats)
+    for result in (
+        _holds(lambda: table.intervals("time_to_resolve", by="service")),
+        _holds(lambda: table.survival(by="service")),
+        _holds(lambda: table.action_item_coverage(by="service")),
+    ):
+        if result is not None:
+            _html(result)
+    # The review of the year of the records: every part holds, in every form.
+    year = str(records[0].incident.declared_at.year)
+    reviewed = _holds(
+        lambda: review(table, year, previous=None, plots=False, detectable=False)
+    )
+    if reviewed is not None:
+        _html(reviewed)
+        reviewed.to_markdown().encode("utf-8")
+        reviewed.to_html().encode("utf-8")
 
 
 def _cli(argv: list[str]) -> tuple[int, str, str]:
