@@ -286,14 +286,22 @@ def _categories(values: list[str | None]) -> tuple[NDArray[Any], NDArray[Any]]:
     return narrow(new_code[raw]), readonly(labels[order])
 
 
+def id_offsets(lengths: NDArray[np.int64]) -> NDArray[Any]:
+    """Read-only offsets of ids of these byte lengths into one buffer.
+
+    int32 while the buffer is below 2 GiB: four bytes a row saved.
+    """
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    offset_type = np.int32 if offsets[-1] < 2**31 else np.int64
+    return readonly(offsets.astype(offset_type))
+
+
 def _encode_ids(ids: list[str]) -> tuple[NDArray[Any], NDArray[np.uint8]]:
     encoded = [text.encode("utf-8", "surrogatepass") for text in ids]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
     buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
-    offset_type = np.int32 if offsets[-1] < 2**31 else np.int64
-    return readonly(offsets.astype(offset_type)), readonly(buffer)
+    return id_offsets(lengths), readonly(buffer)
 
 
 @attrs.frozen(eq=False)

@@ -76,6 +76,7 @@ from incidentkit.table.build import (
     MILESTONE_COLUMNS,
     UNKNOWN_LEVEL,
     Parts,
+    id_offsets,
 )
 from incidentkit.table.build import SPANS as _SPANS
 from incidentkit.table.build import as_of_moment as _as_of_moment
@@ -284,18 +285,13 @@ class IncidentTable:
                 if joined.dtype.kind == "i":
                     joined = _narrow(joined.astype(np.int64))
                 columns[name] = _readonly(joined)
-        lengths = np.concatenate([np.diff(part._id_offsets) for part in parts])
-        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        offset_type = np.int32 if offsets[-1] < 2**31 else np.int64
+        lengths = np.concatenate(
+            [np.diff(part._id_offsets).astype(np.int64) for part in parts]
+        )
         buffer = np.concatenate([part._id_bytes for part in parts])
         return cls._create(
             Parts(
-                columns,
-                labels,
-                _readonly(offsets.astype(offset_type)),
-                _readonly(buffer),
-                first._settings,
+                columns, labels, id_offsets(lengths), _readonly(buffer), first._settings
             )
         )
 
@@ -457,15 +453,14 @@ class IncidentTable:
             labels[name] = _readonly(known[used])
         starts = self._id_offsets[:-1].astype(np.int64)[index]
         lengths = np.diff(self._id_offsets).astype(np.int64)[index]
-        offsets = np.zeros(index.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        gather = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
-        offset_type = np.int32 if offsets[-1] < 2**31 else np.int64
+        offsets = id_offsets(lengths)
+        new_starts = offsets[:-1].astype(np.int64)
+        gather = np.repeat(starts - new_starts, lengths) + np.arange(int(offsets[-1]))
         return IncidentTable._create(
             Parts(
                 columns,
                 labels,
-                _readonly(offsets.astype(offset_type)),
+                offsets,
                 _readonly(self._id_bytes[gather]),
                 self._settings,
             )
