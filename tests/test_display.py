@@ -330,7 +330,10 @@ def _classes_with_a_notebook_rendering():
             continue  # runs the command line / optional matplotlib
         module = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ == info.name and "_repr_html_" in vars(cls):
+            # Inherited renderings count (the results by group share one);
+            # private bases are never shown themselves.
+            public = not cls.__name__.startswith("_")
+            if cls.__module__ == info.name and public and hasattr(cls, "_repr_html_"):
                 found.append(cls)
     return found
 

@@ -32,7 +32,7 @@ from incidentkit.errors import ValidationError
 from incidentkit.figures.incident import communications_summary, phase_durations
 from incidentkit.figures.timeline import MILESTONE_NAMES, PHASES
 from incidentkit.records.schema import EventType, IncidentRecord
-from incidentkit.render.reports import is_duration, value_cell
+from incidentkit.render.reports import is_duration, key_label
 from incidentkit.table.frame import IncidentTable
 
 if TYPE_CHECKING:
@@ -372,12 +372,6 @@ def _check_column(
     return table
 
 
-def _label_text(value: object, by: str | None) -> str:
-    if by == "severity" and isinstance(value, (int, np.integer)):
-        return f"SEV{int(value)}"
-    return value_cell(value, seconds=False)
-
-
 def _groups(
     table: IncidentTable, column: str, by: str | None
 ) -> tuple[list[str], list[NDArray[np.float64]]]:
@@ -410,7 +404,7 @@ def _groups(
     names, samples = [], []
     for label, part, size in zip(labels, parts, sizes.tolist(), strict=True):
         if size:
-            names.append(_literal(_label_text(label, by)))
+            names.append(_literal(key_label(label, by)))
             samples.append(np.sort(part[~np.isnan(part)]))
     return names, samples
 
@@ -422,7 +416,7 @@ def _medians(table: IncidentTable, column: str, by: str | None) -> dict[str, flo
     if by is None:
         return {"all": float(stats.median[0])}
     return {
-        _literal(_label_text(label, by)): float(median)
+        _literal(key_label(label, by)): float(median)
         for label, median in zip(stats.groups, stats.median, strict=True)
     }
 

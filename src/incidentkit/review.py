@@ -51,7 +51,7 @@ from incidentkit.errors import ValidationError
 from incidentkit.render.document import Section, render_markdown, render_text
 from incidentkit.render.html import _e as _escape_html
 from incidentkit.render.html import render_html
-from incidentkit.render.reports import value_cell
+from incidentkit.render.reports import key_label, value_cell
 from incidentkit.table.build import UNKNOWN_LEVEL
 from incidentkit.table.frame import CoverageStats, IncidentTable, compare
 from incidentkit.table.periods import period_keys, period_labels, zone
@@ -566,10 +566,6 @@ def _untracked(table: IncidentTable) -> tuple[NDArray[np.bool_], dict[str, int]]
     return rows, dict(zip(names.tolist(), counts.tolist(), strict=True))
 
 
-def _severity_name(level: int) -> str:
-    return "unknown" if level == UNKNOWN_LEVEL else f"SEV{level}"
-
-
 def _by_severity(table: IncidentTable) -> tuple[tuple[str, int], ...]:
     levels, counts = np.unique(
         np.asarray(table["severity"], dtype=np.int64), return_counts=True
@@ -579,7 +575,7 @@ def _by_severity(table: IncidentTable) -> tuple[tuple[str, int], ...]:
         zip(levels.tolist(), counts.tolist(), strict=True),
         key=lambda pair: (pair[0] == UNKNOWN_LEVEL, pair[0]),
     )
-    return tuple((_severity_name(level), count) for level, count in pairs)
+    return tuple((key_label(level, "severity"), count) for level, count in pairs)
 
 
 def _month_key(moment: datetime) -> int:
@@ -992,7 +988,7 @@ def _follow_up_sections(result: Review) -> list[Section]:
                 [
                     [
                         str(ids[i]),
-                        _severity_name(int(severity[i])),
+                        key_label(int(severity[i]), "severity"),
                         f"{int(late[i]):,}",
                         f"{int(open_items[i]):,}",
                     ]
@@ -1016,7 +1012,7 @@ def _follow_up_sections(result: Review) -> list[Section]:
             [
                 [
                     str(ids[i]),
-                    _severity_name(int(severity[i])),
+                    key_label(int(severity[i]), "severity"),
                     ", ".join(
                         kind for kind, counts in rows.missing.items() if int(counts[i])
                     ),
@@ -1082,7 +1078,7 @@ def _impact_section(result: Review) -> Section:
                 [
                     str(rank),
                     str(ids[i]),
-                    _severity_name(int(severity[i])),
+                    key_label(int(severity[i]), "severity"),
                     MISSING if services[i] is None else str(services[i]),
                     value_cell(declared[i], seconds=False),
                     format_number(float(scores[i])),

@@ -116,18 +116,15 @@ def _confidence(text: str) -> float:
     return value
 
 
-def _codes(text: str) -> list[str]:
-    return [code.strip() for code in text.split(",") if code.strip()]
-
-
-def _patterns(text: str) -> list[str]:
-    return [pattern.strip() for pattern in text.split(",") if pattern.strip()]
+def _comma_list(text: str) -> list[str]:
+    """Rule codes or exclude patterns, comma-separated: the non-empty items."""
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def _selected_codes(text: str) -> list[str]:
     # An empty selection would run no rule and pass every record: in CI an
     # unset `--select "$RULES"` would make the linter a silent no-op.
-    codes = _codes(text)
+    codes = _comma_list(text)
     if not codes:
         raise argparse.ArgumentTypeError(
             f"expected one or more comma-separated codes, names or families, "
@@ -234,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument(
         "--ignore",
-        type=_codes,
+        type=_comma_list,
         action="extend",
         metavar="CODES",
         help="skip these rules, in addition to the configuration's ignore "
@@ -317,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     walking = check.add_argument_group("finding files")
     walking.add_argument(
         "--exclude",
-        type=_patterns,
+        type=_comma_list,
         metavar="PATTERNS",
         help="comma-separated glob patterns of files and folders to skip inside "
         "folders, matched against each name and each path relative to the "
@@ -326,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     walking.add_argument(
         "--extend-exclude",
-        type=_patterns,
+        type=_comma_list,
         action="extend",
         metavar="PATTERNS",
         help="patterns to skip in addition to --exclude or its default",

@@ -25,6 +25,7 @@ from incidentkit.errors import ValidationError
 from incidentkit.figures.timeline import FIGURE_NAMES, PHASE_NAMES
 from incidentkit.render.document import Section as _Section
 from incidentkit.render.html import format_number
+from incidentkit.render.reports import is_duration
 from incidentkit.table.bootstrap import TOO_FEW
 from incidentkit.table.frame import IncidentTable
 from incidentkit.table.periods import PERIODS, zone
@@ -48,10 +49,6 @@ INTERVAL_STATS: Final = ("median", "p90")
 
 def _metrics() -> tuple[str, ...]:
     return (*FIGURE_NAMES, *PHASE_NAMES, *NUMBER_METRICS)
-
-
-def _is_duration(metric: str) -> bool:
-    return metric not in NUMBER_METRICS
 
 
 def _group_label(value: Any, by: str) -> str:
@@ -188,13 +185,11 @@ def stats_data(
         "metric": metric,
         "by": keys[0] if len(keys) == 1 else keys,
         "tz": tz,
-        "unit": "seconds" if _is_duration(metric) else None,
+        "unit": "seconds" if is_duration(metric) else None,
         "incidents": len(table),
         # Rows whose key is unknown (a severity no label maps to, no service,
         # no declared_at) are in no group; say how many, not silently drop.
-        "ungrouped": len(table)
-        - stats.left_out
-        - int(stats.count.sum() + stats.missing.sum() + stats.invalid.sum()),
+        "ungrouped": stats.ungrouped,
         # Maintenances are planned work: left out of incident figures unless
         # asked for, and counted here.
         "maintenance": maintenance,

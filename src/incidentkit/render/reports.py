@@ -63,6 +63,7 @@ from incidentkit.figures.timeline import (
     PhaseDurations,
 )
 from incidentkit.render.document import Section, render_text
+from incidentkit.table.build import UNKNOWN_LEVEL
 from incidentkit.table.frame import CoverageStats
 from incidentkit.table.stats import (
     BootstrapStats,
@@ -85,6 +86,7 @@ __all__ = [
     "impact_score_report",
     "interval_stats_report",
     "is_duration",
+    "key_label",
     "milestones_report",
     "phase_durations_report",
     "survival_stats_report",
@@ -158,26 +160,32 @@ def value_cell(value: object, seconds: bool) -> str:
     return str(value)
 
 
+def key_label(value: object, key: str | None) -> str:
+    """One value of a grouping key, as text: a severity level as ``SEV1``.
+
+    Example:
+        >>> key_label(1, "severity"), key_label(-1, "severity"), key_label(3, None)
+        ('SEV1', 'unknown', '3')
+    """
+    if key == "severity" and isinstance(value, (int, np.integer)):
+        return "unknown" if value == UNKNOWN_LEVEL else f"SEV{int(value)}"
+    return value_cell(value, seconds=False)
+
+
 def group_labels(stats: Any) -> list[str]:
     """A printable label per group: ``SEV1``, ``2024-01``, ``a / b``."""
     groups = np.asarray(stats.groups)
     keys = tuple(getattr(stats, "by", ()) or ())
-
-    def one(value: object, key: str | None) -> str:
-        if key == "severity" and isinstance(value, (int, np.integer)):
-            return f"SEV{int(value)}"
-        return value_cell(value, seconds=False)
-
     if groups.dtype.names:
         return [
-            " / ".join(one(row[name], name) for name in groups.dtype.names)
+            " / ".join(key_label(row[name], name) for name in groups.dtype.names)
             for row in groups
         ]
     key = keys[0] if len(keys) == 1 else None
     # tolist() turns numpy scalars of labels into Python ones; datetime64
     # groups (months) stay numpy, for value_cell's calendar formatting.
     values = groups.tolist() if groups.dtype.kind in "OUiu" else list(groups)
-    return [one(value, key) for value in values]
+    return [key_label(value, key) for value in values]
 
 
 def _key_header(stats: Any) -> str:

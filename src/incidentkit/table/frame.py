@@ -1676,10 +1676,6 @@ class CoverageStats(_ByGroup):
     def __repr__(self) -> str:
         return f"CoverageStats(by {list(self.by)}, {len(self)} groups)"
 
-    def _repr_html_(self) -> str:
-        """The notebook rendering (every text escaped)."""
-        return _display.html(self)
-
 
 # --- compare -----------------------------------------------------------------
 

@@ -173,6 +173,21 @@ class _ByGroup:
         """The result as text: readable durations, labels and sample sizes."""
         return _display.text(self)
 
+    def _repr_html_(self) -> str:
+        """The notebook rendering (every text escaped)."""
+        return _display.html(self)
+
+
+class _Intervals(_ByGroup):
+    """What the interval results share: ``low`` is NaN where there is none."""
+
+    low: FloatArray
+
+    @property
+    def available(self) -> NDArray[np.bool_]:
+        """Whether each group has an interval."""
+        return ~np.isnan(self.low)
+
 
 def _import_pandas() -> Any:
     try:
@@ -258,13 +273,9 @@ class GroupStats(_ByGroup):
     def __repr__(self) -> str:
         return f"GroupStats({self.column!r} by {list(self.by)}, {len(self)} groups)"
 
-    def _repr_html_(self) -> str:
-        """The notebook rendering (every text escaped)."""
-        return _display.html(self)
-
 
 @attrs.frozen(eq=False, repr=False)
-class BootstrapStats(_ByGroup):
+class BootstrapStats(_Intervals):
     """A statistic per group with its bootstrap percentile interval.
 
     Attributes:
@@ -308,24 +319,15 @@ class BootstrapStats(_ByGroup):
 
     _FIELDS = ("count", "estimate", "low", "high", "reason")
 
-    @property
-    def available(self) -> NDArray[np.bool_]:
-        """Whether each group has an interval."""
-        return ~np.isnan(self.low)
-
     def __repr__(self) -> str:
         return (
             f"BootstrapStats({self.stat} {self.column!r} by {list(self.by)}, "
             f"{len(self)} groups, {self.confidence:.0%})"
         )
 
-    def _repr_html_(self) -> str:
-        """The notebook rendering (every text escaped)."""
-        return _display.html(self)
-
 
 @attrs.frozen(eq=False, repr=False)
-class IntervalStats(_ByGroup):
+class IntervalStats(_Intervals):
     """A statistic per group with a confidence interval that covers what it claims.
 
     Attributes:
@@ -371,20 +373,11 @@ class IntervalStats(_ByGroup):
 
     _FIELDS = ("count", "estimate", "low", "high", "reached", "reason")
 
-    @property
-    def available(self) -> NDArray[np.bool_]:
-        """Whether each group has an interval."""
-        return ~np.isnan(self.low)
-
     def __repr__(self) -> str:
         return (
             f"IntervalStats({self.stat} {self.column!r} by {list(self.by)}, "
             f"{len(self)} groups, {self.confidence:.0%}, {self.method})"
         )
-
-    def _repr_html_(self) -> str:
-        """The notebook rendering (every text escaped)."""
-        return _display.html(self)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -446,7 +439,3 @@ class SurvivalStats(_ByGroup):
 
     def __repr__(self) -> str:
         return f"SurvivalStats({self.column!r} by {list(self.by)}, {len(self)} groups)"
-
-    def _repr_html_(self) -> str:
-        """The notebook rendering (every text escaped)."""
-        return _display.html(self)
